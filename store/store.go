@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// Errors shared by every backend. Callers test them with errors.Is.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExists   = errors.New("store: already exists")
+)
+
+// Store is Tollgate's state. Implementations are safe for concurrent use.
+//
+// Admit must decide atomically and in one round trip: concurrent Admit calls
+// on any number of replicas behave as if they ran one at a time, and a write
+// made by any method (a revoke, a removal, a limit change) is seen by the very
+// next Admit on every replica. Time for rate limits comes from the store's own
+// clock (Redis TIME, or the embedded store's injected clock), never from the
+// caller.
+type Store interface {
+	// Admit decides on r and fills d. It returns an error only when the store
+	// could not decide (timeout, connection failure); every verdict, including
+	// unknown tokens and exhausted limits, is a Decision.
+	//
+	// Checks run in this order and the first failure decides: token exists
+	// (Unknown), token active and not expired and, for member tokens, the
+	// member active (Revoked), upstream exists in the workspace
+	// (UpstreamUnknown), upstream allowed for the token (Forbidden), every rate
+	// limit that applies (Limited). Only an Allowed request is counted.
+	//
+	// Rate limits that apply: for a member token, the member's RPM override or
+	// else the workspace's MemberRPM (ScopeMember, counted per member so that
+	// rotation does not reset it); for a workspace key, the key's RPM or else
+	// the workspace's KeyRPM (ScopeKey, counted per key); and the workspace's
+	// RPM (ScopeWorkspace). A limit of 0 is off.
+	Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error
+
+	CreateWorkspace(ctx context.Context, w *Workspace) error // ErrExists if the id is taken
+	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
+	ListWorkspaces(ctx context.Context) ([]Workspace, error) // ordered by id
+	// SetLimits replaces the workspace's limits; admission sees them at once.
+	SetLimits(ctx context.Context, workspace string, l Limits) error
+
+	// PutMember creates or replaces a member. A member whose Status is not
+	// MemberActive fails admission for its tokens at once.
+	PutMember(ctx context.Context, m *Member) error
+	GetMember(ctx context.Context, workspace, id string) (*Member, error)
+	ListMembers(ctx context.Context, workspace string) ([]Member, error) // ordered by id
+
+	// CreateToken stores a new token record (hash only). ErrExists if the id
+	// or hash is taken.
+	CreateToken(ctx context.Context, t *Token) error
+	GetToken(ctx context.Context, workspace, id string) (*Token, error)
+	ListTokens(ctx context.Context, workspace string) ([]Token, error) // ordered by id
+	// RevokeToken marks the token revoked; the very next Admit refuses it.
+	// Revoking a revoked token is not an error.
+	RevokeToken(ctx context.Context, workspace, id string) error
+
+	// PutUpstream creates or replaces an upstream and bumps the workspace's
+	// upstream revision.
+	PutUpstream(ctx context.Context, u *Upstream) error
+	// GetUpstream returns the upstream and the workspace's upstream revision
+	// at the time of the read.
+	GetUpstream(ctx context.Context, workspace, name string) (*Upstream, int64, error)
+	ListUpstreams(ctx context.Context, workspace string) ([]Upstream, error) // ordered by name
+	// DeleteUpstream removes it and bumps the upstream revision.
+	DeleteUpstream(ctx context.Context, workspace, name string) error
+
+	// Ping checks that the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Limits are a workspace's rate limits, in requests per minute. 0 is off.
+type Limits struct {
+	MemberRPM    int64 `json:"member_rpm"`    // default per member token; new workspaces get limiter.DefaultMemberRPM
+	KeyRPM       int64 `json:"key_rpm"`       // default per workspace key
+	WorkspaceRPM int64 `json:"workspace_rpm"` // all traffic of the workspace together
+}
+
+// Workspace is the unit of isolation and billing.
+type Workspace struct {
+	ID        string    `json:"id"` // token.NewID
+	Name      string    `json:"name"`
+	Limits    Limits    `json:"limits"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MemberStatus is a member's standing in a workspace.
+type MemberStatus string
+
+// Member statuses.
+const (
+	MemberActive  MemberStatus = "active"
+	MemberRemoved MemberStatus = "removed"
+)
+
+// Member is one account's membership in one workspace.
+type Member struct {
+	ID          string       `json:"id"` // token.NewID
+	WorkspaceID string       `json:"workspace_id"`
+	Email       string       `json:"email"`
+	Role        string       `json:"role"` // owner, admin, member, reader
+	Status      MemberStatus `json:"status"`
+	RPM         int64        `json:"rpm"` // override of Limits.MemberRPM; 0 uses the workspace's
+	CreatedAt   time.Time    `json:"created_at"`
+}
+
+// TokenStatus is a token's state.
+type TokenStatus string
+
+// Token statuses.
+const (
+	TokenActive  TokenStatus = "active"
+	TokenRevoked TokenStatus = "revoked"
+)
+
+// Token is a stored credential: its hash, never the token itself.
+type Token struct {
+	ID          string      `json:"id"` // token.NewID
+	WorkspaceID string      `json:"workspace_id"`
+	Kind        token.Kind  `json:"kind"`
+	Hash        token.Hash  `json:"hash"`
+	Display     string      `json:"display"`   // token.Display of the secret
+	MemberID    string      `json:"member_id"` // the member (member tokens) or the creator (keys)
+	Name        string      `json:"name,omitempty"`
+	Status      TokenStatus `json:"status"`
+	RPM         int64       `json:"rpm,omitempty"`       // keys: override of Limits.KeyRPM
+	Upstreams   []string    `json:"upstreams,omitempty"` // allowed upstream names; empty allows all
+	ExpiresAt   time.Time   `json:"expires_at,omitzero"` // zero never expires
+	CreatedAt   time.Time   `json:"created_at"`
+}
+
+// Upstream kinds.
+const (
+	KindLLM = "llm"
+	KindMCP = "mcp"
+)
+
+// Upstream is an LLM provider or MCP server a workspace reaches through the
+// gateway. Credential is write-only: the admin API never returns it; these
+// records are the storage form, and admin maps them to its own views.
+type Upstream struct {
+	WorkspaceID string    `json:"workspace_id"`
+	Name        string    `json:"name"`                  // the first path segment of gateway routes
+	BaseURL     string    `json:"base_url"`              // http or https URL; the rest of the path is appended
+	Kind        string    `json:"kind"`                  // KindLLM or KindMCP
+	AuthHeader  string    `json:"auth_header,omitempty"` // header that carries Credential; default Authorization
+	AuthScheme  string    `json:"auth_scheme,omitempty"` // prefix before Credential, such as "Bearer"; default Bearer for Authorization
+	Credential  string    `json:"credential"`            // never in API responses: admin has its own view types
+	CreatedAt   time.Time `json:"created_at"`
+}
