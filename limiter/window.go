@@ -73,8 +73,8 @@ func ResetAfter(now time.Time, b int64) time.Duration {
 // Check is one limit's state at decision time, used to combine scopes.
 type Check struct {
 	Scope Scope
-	Limit int64 // 0 means the limit is off
-	Count int64 // admitted in view, before this request
+	Limit int64         // 0 means the limit is off
+	Count int64         // admitted in view, before this request
 	Reset time.Duration // until Count next falls (see Counter.Count)
 }
 
