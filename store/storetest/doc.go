@@ -1,0 +1,17 @@
+// Package storetest is the contract suite every store.Store backend must
+// pass. A backend's own test calls Run with a constructor that wires the
+// suite's FakeClock as the store's time source, so that rate-limit windows are
+// driven deterministically and no test sleeps.
+//
+// The suite checks, as subtests named after the property: CRUD of every
+// record with ErrNotFound, ErrExists and ordering; every Admit outcome in the
+// documented order; that revocations, removals and limit changes are seen by
+// the very next Admit; that limits are counted per member, per key and per
+// workspace and only for admitted requests; that concurrent Admits never
+// admit more than the limit; and that decisions match the reference
+// bucketed sliding window (limiter.Counter with limiter.Decide) exactly,
+// including Remaining, Reset and RetryAfter.
+//
+// Each subtest uses fresh random workspace ids, so backends may share one
+// server between subtests. Times used by the suite are whole milliseconds.
+package storetest

@@ -1,0 +1,60 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// Opener returns a fresh store whose time source for rate limits is clock.
+// The suite closes the store when the subtest ends.
+type Opener func(t *testing.T, clock *FakeClock) store.Store
+
+// Run runs the whole contract suite against the backend that open builds.
+// Every subtest gets its own store and clock.
+func Run(t *testing.T, open func(t *testing.T, clock *FakeClock) store.Store) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, newEnv(t, open))
+		})
+	}
+}
+
+// cases lists the properties the suite checks, each named for the property.
+var cases = []struct {
+	name string
+	run  func(t *testing.T, e *env)
+}{
+	{"WorkspaceCRUD", testWorkspaceCRUD},
+	{"WorkspaceUnknownIsNotFound", testWorkspaceUnknown},
+	{"MemberCRUD", testMemberCRUD},
+	{"TokenCRUD", testTokenCRUD},
+	{"TokenDuplicateIDOrHashExists", testTokenDuplicate},
+	{"RevokeTokenIsIdempotent", testRevokeIdempotent},
+	{"UpstreamCRUD", testUpstreamCRUD},
+	{"RecordsInUnknownWorkspaceAreNotFound", testUnknownWorkspaceWrites},
+	{"AdmitAllowedFillsDecision", testAdmitAllowed},
+	{"AdmitUnknownToken", testAdmitUnknown},
+	{"AdmitRevokedToken", testAdmitRevoked},
+	{"AdmitExpiredToken", testAdmitExpired},
+	{"AdmitRemovedMember", testAdmitRemovedMember},
+	{"AdmitKeySurvivesCreatorRemoval", testKeySurvivesRemoval},
+	{"AdmitUpstreamUnknown", testAdmitUpstreamUnknown},
+	{"AdmitForbiddenUpstream", testAdmitForbidden},
+	{"AdmitOutcomesInDocumentedOrder", testAdmitOrder},
+	{"RevocationSeenByNextAdmit", testRevocationNextAdmit},
+	{"RemovalSeenByNextAdmit", testRemovalNextAdmit},
+	{"WorkspaceLimitChangeSeenAtOnce", testSetLimitsAtOnce},
+	{"MemberOverrideSeenAtOnce", testMemberOverrideAtOnce},
+	{"KeyLimitsApply", testKeyLimits},
+	{"MemberLimitCountedPerMember", testCountedPerMember},
+	{"OnlyAdmittedRequestsCounted", testOnlyAdmittedCounted},
+	{"RemainingDecreases", testRemainingDecreases},
+	{"WorkspaceRPMAcrossTokens", testWorkspaceAcrossTokens},
+	{"UpstreamRevChanges", testUpstreamRev},
+	{"ConcurrentAdmitsExactlyLimit", testConcurrentExact},
+	{"RetryAfterAndResetExact", testRetryAfterExact},
+	{"WindowWorstCaseNeverExceedsLimit", testWindowWorstCase},
+	{"DecisionsMatchReferenceWindow", testMatchesReference},
+}
