@@ -1,0 +1,124 @@
+package embedded
+
+import (
+	"context"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// Admit decides on r in memory, under the workspace's lock, and fills d (see
+// store.Store.Admit for the order of checks). It does no disk I/O and does
+// not allocate; it fails only after Close.
+func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error {
+	*d = limiter.Decision{}
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	ws := s.workspace(r.Workspace)
+	if ws == nil {
+		d.Outcome = limiter.Unknown
+		return nil
+	}
+	now := s.clock()
+	ws.mu.Lock()
+	ws.admit(now, r, d)
+	ws.mu.Unlock()
+	return nil
+}
+
+// admit runs the checks in order. The caller holds ws.mu.
+func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision) {
+	d.UpstreamRev = ws.upstreamRev
+	ts := ws.byHash[r.TokenHash]
+	if ts == nil {
+		d.Outcome = limiter.Unknown
+		return
+	}
+	t := &ts.rec
+	d.TokenKind, d.TokenID, d.MemberID = t.Kind, t.ID, t.MemberID
+	var ms *memberState
+	if t.Kind == token.Member {
+		ms = ws.members[t.MemberID]
+	}
+	switch {
+	case !ws.active(t, ms, now):
+		d.Outcome = limiter.Revoked
+	case ws.upstreams[r.Upstream] == nil:
+		d.Outcome = limiter.UpstreamUnknown
+	case !allows(t.Upstreams, r.Upstream):
+		d.Outcome = limiter.Forbidden
+	default:
+		ws.limit(now, ts, ms, d)
+	}
+}
+
+// active reports whether t may be used at now: active, not expired and, for
+// a member token, its member present and active.
+func (ws *wsState) active(t *store.Token, ms *memberState, now time.Time) bool {
+	if t.Status != store.TokenActive {
+		return false
+	}
+	if !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) {
+		return false
+	}
+	if t.Kind == token.Member {
+		return ms != nil && ms.rec.Status == store.MemberActive
+	}
+	return true
+}
+
+// allows reports whether an allow-list permits upstream; empty allows all.
+func allows(list []string, upstream string) bool {
+	if len(list) == 0 {
+		return true
+	}
+	for _, u := range list {
+		if u == upstream {
+			return true
+		}
+	}
+	return false
+}
+
+// limit counts every applicable limit first and, only if limiter.Decide
+// admits the request, adds it to each of their counters. The checks live in
+// a fixed-size array on the stack so the allowed path does not allocate.
+func (ws *wsState) limit(now time.Time, ts *tokenState, ms *memberState, d *limiter.Decision) {
+	var checks [3]limiter.Check
+	var counters [3]*limiter.Counter
+	n := 0
+	add := func(scope limiter.Scope, lim int64, c *limiter.Counter) {
+		if lim <= 0 {
+			return
+		}
+		count, reset := c.Count(now)
+		checks[n] = limiter.Check{Scope: scope, Limit: lim, Count: count, Reset: reset}
+		counters[n] = c
+		n++
+	}
+	switch ts.rec.Kind {
+	case token.Member:
+		add(limiter.ScopeMember, pick(ms.rec.RPM, ws.rec.Limits.MemberRPM), &ms.counter)
+	case token.Key:
+		add(limiter.ScopeKey, pick(ts.rec.RPM, ws.rec.Limits.KeyRPM), &ts.counter)
+	}
+	add(limiter.ScopeWorkspace, ws.rec.Limits.WorkspaceRPM, &ws.counter)
+	if !limiter.Decide(d, checks[:n]) {
+		return
+	}
+	d.Outcome = limiter.Allowed
+	for _, c := range counters[:n] {
+		c.Add(now)
+	}
+}
+
+// pick returns override when it is set, else def.
+func pick(override, def int64) int64 {
+	if override > 0 {
+		return override
+	}
+	return def
+}

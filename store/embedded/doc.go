@@ -1,0 +1,40 @@
+// Package embedded is the default, single-node backend of store.Store: state
+// in a bbolt database in the data directory, admission in memory.
+//
+// # What is durable
+//
+// Workspaces (with their limits), members, tokens (the SHA-256 hash only,
+// never the token), upstreams (including their credentials, so the data
+// directory must stay private: it is created 0700 and the file 0600) and each
+// workspace's upstream revision. Every admin method writes through to bbolt
+// in one transaction before it returns, so a write that returned survives a
+// crash, and the upstream revision never goes backwards across restarts.
+//
+// # What is in memory
+//
+// Open loads the whole database into maps, and every admin write updates them
+// after its transaction commits. Admit reads only these maps: no disk I/O and
+// no allocation on the request path. The rate-limit counters
+// (limiter.Counter, one per member, per key and per workspace) live only in
+// memory and start empty after a restart: a restart forgives at most one
+// minute of traffic per limit.
+//
+// # Locking
+//
+// The workspace index is an immutable map swapped atomically when a
+// workspace is created, so Admit finds a workspace without a lock. Each
+// workspace has two mutexes: mu guards its records and counters and is held
+// by Admit for the whole decision, which makes every decision atomic with
+// respect to every other decision and write in that workspace; write
+// serialises the workspace's admin writes and is held across the bbolt
+// commit, so a slow fsync never blocks admission. mu is taken only briefly,
+// after the commit, to publish the change: a write is seen by the very next
+// Admit that starts after the method returns.
+//
+// # One process
+//
+// bbolt locks its file, so only one process may open a data directory: a
+// second Open fails after about a second with an error naming the file. This
+// backend is for one gateway process on one node; replicas share Redis
+// (store/redis) instead.
+package embedded

@@ -1,0 +1,115 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// PutUpstream creates or replaces an upstream of an existing workspace and
+// bumps the workspace's upstream revision, both in one transaction. It fills
+// u's zero CreatedAt with the stored upstream's, or the clock's when new.
+func (s *Store) PutUpstream(ctx context.Context, u *store.Upstream) error {
+	if err := validateUpstream(u); err != nil {
+		return err
+	}
+	ws, err := s.lookup(ctx, u.WorkspaceID)
+	if err != nil {
+		return err
+	}
+	ws.write.Lock()
+	defer ws.write.Unlock()
+	ws.mu.Lock()
+	old, rev := ws.upstreams[u.Name], ws.upstreamRev+1
+	ws.mu.Unlock()
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.clock().UTC()
+		if old != nil {
+			u.CreatedAt = old.CreatedAt
+		}
+	}
+	rec := cloneUpstream(u)
+	if err := s.update(func(tx *bolt.Tx) error {
+		if err := putRecord(tx, rec.WorkspaceID, bucketUpstreams, rec.Name, rec); err != nil {
+			return err
+		}
+		return putUpstreamRev(tx, rec.WorkspaceID, rev)
+	}); err != nil {
+		return err
+	}
+	ws.mu.Lock()
+	ws.upstreams[rec.Name], ws.upstreamRev = rec, rev
+	ws.mu.Unlock()
+	return nil
+}
+
+// GetUpstream returns a copy of the upstream and the workspace's upstream
+// revision, read together.
+func (s *Store) GetUpstream(ctx context.Context, workspace, name string) (*store.Upstream, int64, error) {
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, 0, err
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	u := ws.upstreams[name]
+	if u == nil {
+		return nil, 0, fmt.Errorf("embedded: upstream %q in workspace %q: %w", name, workspace, store.ErrNotFound)
+	}
+	return cloneUpstream(u), ws.upstreamRev, nil
+}
+
+// ListUpstreams returns copies of the workspace's upstreams, ordered by name.
+func (s *Store) ListUpstreams(ctx context.Context, workspace string) ([]store.Upstream, error) {
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, err
+	}
+	ws.mu.Lock()
+	out := make([]store.Upstream, 0, len(ws.upstreams))
+	for _, u := range ws.upstreams {
+		out = append(out, *u)
+	}
+	ws.mu.Unlock()
+	slices.SortFunc(out, func(a, b store.Upstream) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// DeleteUpstream removes the upstream and bumps the upstream revision.
+// ErrNotFound, with no bump, if there is no such upstream.
+func (s *Store) DeleteUpstream(ctx context.Context, workspace, name string) error {
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return err
+	}
+	ws.write.Lock()
+	defer ws.write.Unlock()
+	ws.mu.Lock()
+	exists, rev := ws.upstreams[name] != nil, ws.upstreamRev+1
+	ws.mu.Unlock()
+	if !exists {
+		return fmt.Errorf("embedded: upstream %q in workspace %q: %w", name, workspace, store.ErrNotFound)
+	}
+	if err := s.update(func(tx *bolt.Tx) error {
+		b, err := wsBucket(tx, workspace, false)
+		if err != nil {
+			return err
+		}
+		if err := b.Bucket(bucketUpstreams).Delete([]byte(name)); err != nil {
+			return err
+		}
+		return putUpstreamRev(tx, workspace, rev)
+	}); err != nil {
+		return err
+	}
+	ws.mu.Lock()
+	delete(ws.upstreams, name)
+	ws.upstreamRev = rev
+	ws.mu.Unlock()
+	return nil
+}

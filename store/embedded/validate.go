@@ -1,0 +1,88 @@
+package embedded
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// invalid returns an error wrapping ErrInvalid that names the problem.
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+func validateWorkspace(w *store.Workspace) error {
+	switch {
+	case w == nil:
+		return invalid("workspace is nil")
+	case w.ID == "":
+		return invalid("workspace id is empty")
+	}
+	return validateLimits(w.Limits)
+}
+
+func validateLimits(l store.Limits) error {
+	switch {
+	case l.MemberRPM < 0:
+		return invalid("member_rpm %d is negative", l.MemberRPM)
+	case l.KeyRPM < 0:
+		return invalid("key_rpm %d is negative", l.KeyRPM)
+	case l.WorkspaceRPM < 0:
+		return invalid("workspace_rpm %d is negative", l.WorkspaceRPM)
+	}
+	return nil
+}
+
+func validateMember(m *store.Member) error {
+	switch {
+	case m == nil:
+		return invalid("member is nil")
+	case m.WorkspaceID == "":
+		return invalid("member %q has no workspace id", m.ID)
+	case m.ID == "":
+		return invalid("member id is empty")
+	case m.Status != "" && m.Status != store.MemberActive && m.Status != store.MemberRemoved:
+		return invalid("member %q has unknown status %q", m.ID, m.Status)
+	case m.RPM < 0:
+		return invalid("member %q rpm %d is negative", m.ID, m.RPM)
+	}
+	return nil
+}
+
+func validateToken(t *store.Token) error {
+	switch {
+	case t == nil:
+		return invalid("token is nil")
+	case t.WorkspaceID == "":
+		return invalid("token %q has no workspace id", t.ID)
+	case t.ID == "":
+		return invalid("token id is empty")
+	case t.Kind != token.Member && t.Kind != token.Key:
+		return invalid("token %q has kind %v; stored tokens are member tokens or workspace keys", t.ID, t.Kind)
+	case t.Hash == token.Hash{}:
+		return invalid("token %q has no hash", t.ID)
+	case t.Kind == token.Member && t.MemberID == "":
+		return invalid("member token %q has no member id", t.ID)
+	case t.Status != "" && t.Status != store.TokenActive && t.Status != store.TokenRevoked:
+		return invalid("token %q has unknown status %q", t.ID, t.Status)
+	case t.RPM < 0:
+		return invalid("token %q rpm %d is negative", t.ID, t.RPM)
+	}
+	return nil
+}
+
+func validateUpstream(u *store.Upstream) error {
+	switch {
+	case u == nil:
+		return invalid("upstream is nil")
+	case u.WorkspaceID == "":
+		return invalid("upstream %q has no workspace id", u.Name)
+	case u.Name == "":
+		return invalid("upstream name is empty")
+	case strings.Contains(u.Name, "/"):
+		return invalid("upstream name %q contains a slash", u.Name)
+	}
+	return nil
+}
