@@ -1,0 +1,59 @@
+package config
+
+import "time"
+
+// Config is Tollgate's whole configuration. Its yaml tags are the file's keys;
+// the environment variable of each field is derived from them (see envName).
+type Config struct {
+	Listen        string `yaml:"listen"`         // data plane address (fasthttp), host:port
+	AdminListen   string `yaml:"admin_listen"`   // admin API, /metrics, /healthz, /readyz, host:port
+	DataDir       string `yaml:"data_dir"`       // embedded store directory; used when RedisURL is empty
+	RedisURL      string `yaml:"redis_url"`      // redis://, rediss:// or unix://; set → Redis store shared by replicas
+	OperatorToken string `yaml:"operator_token"` // tgo_… operator token; empty disables the admin API (every call is 401)
+
+	Store         StoreConfig   `yaml:"store"`
+	Proxy         ProxyConfig   `yaml:"proxy"`
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"` // how long in-flight requests may finish after a stop signal
+	Log           LogConfig     `yaml:"log"`
+}
+
+// StoreConfig bounds every call to the store and says what admission does
+// when the store cannot answer.
+type StoreConfig struct {
+	Timeout time.Duration `yaml:"timeout"` // per store call; must be > 0
+	Breaker BreakerConfig `yaml:"breaker"`
+	// FailOpen chooses, per check, whether an unreachable store admits
+	// requests under a local limit (true) or refuses them with 503 (false).
+	FailOpen FailOpenConfig `yaml:"fail_open"`
+	// LocalLimitDivisor divides every rate limit while failing open, usually
+	// the replica count, so that replicas together stay near the real limit.
+	LocalLimitDivisor int `yaml:"local_limit_divisor"`
+}
+
+// BreakerConfig is the store's circuit breaker.
+type BreakerConfig struct {
+	Failures int           `yaml:"failures"` // consecutive failures that open the breaker; >= 1
+	Cooldown time.Duration `yaml:"cooldown"` // time open before a trial call; > 0
+}
+
+// FailOpenConfig holds the fail-open choice of each admission check. The zero
+// value fails every check closed.
+type FailOpenConfig struct {
+	Auth      bool `yaml:"auth"`       // admit unknown-state tokens when the store is down
+	RateLimit bool `yaml:"rate_limit"` // apply local limits when the store is down
+}
+
+// ProxyConfig bounds the data plane's requests to upstreams.
+type ProxyConfig struct {
+	MaxBodyBytes        int64         `yaml:"max_body_bytes"`         // largest request body accepted, in bytes
+	ConnectTimeout      time.Duration `yaml:"connect_timeout"`        // dialing an upstream
+	FirstByteTimeout    time.Duration `yaml:"first_byte_timeout"`     // from request sent to first response byte
+	IdleTimeout         time.Duration `yaml:"idle_timeout"`           // longest silence inside a streamed response
+	MaxConnsPerUpstream int           `yaml:"max_conns_per_upstream"` // open connections per upstream host
+}
+
+// LogConfig chooses the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // text or json
+}

@@ -1,0 +1,27 @@
+package config
+
+import "time"
+
+// Default returns the configuration used for every field that neither the
+// file nor the environment sets. It is the only place defaults are filled.
+func Default() Config {
+	return Config{
+		Listen:      "127.0.0.1:8080",
+		AdminListen: "127.0.0.1:9090",
+		DataDir:     "./.tollgate",
+		Store: StoreConfig{
+			Timeout:           75 * time.Millisecond,
+			Breaker:           BreakerConfig{Failures: 5, Cooldown: 2 * time.Second},
+			LocalLimitDivisor: 1,
+		},
+		Proxy: ProxyConfig{
+			MaxBodyBytes:        10 << 20,
+			ConnectTimeout:      5 * time.Second,
+			FirstByteTimeout:    300 * time.Second,
+			IdleTimeout:         300 * time.Second,
+			MaxConnsPerUpstream: 512,
+		},
+		ShutdownGrace: 30 * time.Second,
+		Log:           LogConfig{Level: "info", Format: "text"},
+	}
+}
