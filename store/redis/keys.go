@@ -1,0 +1,37 @@
+package redisstore
+
+import (
+	"unsafe"
+
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// globalWorkspaces lists every workspace id. It is outside any workspace's
+// slot and used only on the admin path.
+const globalWorkspaces = "tg:workspaces"
+
+// tag returns the hash tag shared by every key of workspace ws.
+func tag(ws string) string { return "{w:" + ws + "}" }
+
+func wsKey(ws string) string                { return tag(ws) + ":ws" }
+func memKey(ws, id string) string           { return tag(ws) + ":mem:" + id }
+func tokIDKey(ws, id string) string         { return tag(ws) + ":tokid:" + id }
+func upKey(ws, name string) string          { return tag(ws) + ":up:" + name }
+func membersKey(ws string) string           { return tag(ws) + ":members" }
+func tokensKey(ws string) string            { return tag(ws) + ":tokens" }
+func upstreamsKey(ws string) string         { return tag(ws) + ":upstreams" }
+func tokKey(ws string, h token.Hash) string { return tag(ws) + ":tok:" + h.Hex() }
+
+// admitKeys returns the token key and the workspace key of an admission with
+// one allocation: both are substrings of one string built in place, a shape
+// chosen because this runs on every request.
+func admitKeys(ws string, h token.Hash) (tok, wsk string) {
+	const pre, mid, post = "{w:", "}:tok:", "}:ws"
+	n := len(pre) + len(ws) + len(mid) + 2*len(h)
+	b := make([]byte, 0, n+len(pre)+len(ws)+len(post))
+	b = append(append(append(b, pre...), ws...), mid...)
+	b = h.AppendHex(b)
+	b = append(append(append(b, pre...), ws...), post...)
+	all := unsafe.String(&b[0], len(b)) // b is never written again
+	return all[:n], all[n:]
+}

@@ -1,0 +1,71 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// PutMember creates or replaces m; ErrNotFound if its workspace does not
+// exist. A status other than active refuses the member's tokens at once.
+func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
+	if m == nil {
+		return errors.New("redisstore: nil member")
+	}
+	if err := checkWorkspace(m.WorkspaceID); err != nil {
+		return err
+	}
+	if err := checkPart("member id", m.ID); err != nil {
+		return err
+	}
+	if err := checkLimits(m.RPM); err != nil {
+		return err
+	}
+	ws := m.WorkspaceID
+	return verdict("put member", putRecordScript.run(ctx, s.c,
+		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, m.ID, "",
+		"id", m.ID, "email", m.Email, "role", m.Role, "status", string(m.Status),
+		"rpm", itoa(m.RPM), "created", ms(m.CreatedAt)))
+}
+
+// GetMember returns the member, or ErrNotFound.
+func (s *Store) GetMember(ctx context.Context, workspace, id string) (*store.Member, error) {
+	if checkWorkspace(workspace) != nil || checkPart("member id", id) != nil {
+		return nil, fmt.Errorf("redisstore: member %q: %w", id, store.ErrNotFound)
+	}
+	m, err := s.c.HGetAll(ctx, memKey(workspace, id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: get member: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("redisstore: member %s: %w", id, store.ErrNotFound)
+	}
+	r := decodeMember(workspace, m)
+	return &r, nil
+}
+
+// ListMembers returns the workspace's members ordered by id.
+func (s *Store) ListMembers(ctx context.Context, workspace string) ([]store.Member, error) {
+	if err := checkWorkspace(workspace); err != nil {
+		return nil, err
+	}
+	recs, err := s.list(ctx, "list members", membersKey(workspace), tag(workspace)+":mem:", "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Member, len(recs))
+	for i, m := range recs {
+		out[i] = decodeMember(workspace, m)
+	}
+	slices.SortFunc(out, func(a, b store.Member) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func decodeMember(ws string, m map[string]string) store.Member {
+	return store.Member{ID: m["id"], WorkspaceID: ws, Email: m["email"], Role: m["role"],
+		Status: store.MemberStatus(m["status"]), RPM: i64(m["rpm"]), CreatedAt: fromMS(m["created"])}
+}

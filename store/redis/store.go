@@ -1,0 +1,106 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// DefaultTimeout bounds every Redis call when Options.Timeout is zero.
+const DefaultTimeout = 75 * time.Millisecond
+
+// Client is the part of a go-redis client the store uses; *redis.Client,
+// *redis.Ring and *redis.ClusterClient all fit.
+type Client interface {
+	Eval(ctx context.Context, script string, keys []string, args ...any) *redis.Cmd
+	EvalSha(ctx context.Context, sha1 string, keys []string, args ...any) *redis.Cmd
+	HGetAll(ctx context.Context, key string) *redis.MapStringStringCmd
+	Get(ctx context.Context, key string) *redis.StringCmd
+	SMembers(ctx context.Context, key string) *redis.StringSliceCmd
+	SAdd(ctx context.Context, key string, members ...any) *redis.IntCmd
+	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+	Ping(ctx context.Context) *redis.StatusCmd
+}
+
+var (
+	_ Client      = (*redis.Client)(nil)
+	_ Client      = (*redis.Ring)(nil)
+	_ Client      = (*redis.ClusterClient)(nil)
+	_ store.Store = (*Store)(nil)
+)
+
+// Options configure New. Exactly one of URL and Client is set.
+type Options struct {
+	// URL is a redis:// or rediss:// URL; New dials it with Timeout as the
+	// dial, read, write and pool timeout and no retries.
+	URL string
+	// Client is an existing client to use instead of URL. The caller sets its
+	// timeouts and closes it; Close does not.
+	Client Client
+	// Timeout bounds each Redis call made through URL. Zero means DefaultTimeout.
+	Timeout time.Duration
+	// Now, when set, replaces Redis TIME as the clock of rate limits and
+	// expiry. For tests only: production time must come from Redis.
+	Now func() time.Time
+}
+
+// Store is a store.Store on Redis or Redis Cluster. It is safe for concurrent use.
+type Store struct {
+	c     Client
+	owned *redis.Client // closed by Close when New dialled it
+	now   func() time.Time
+}
+
+// New connects to Redis as o says and checks that it answers.
+func New(ctx context.Context, o Options) (*Store, error) {
+	if o.Timeout < 0 {
+		return nil, fmt.Errorf("redisstore: negative timeout %v", o.Timeout)
+	}
+	s := &Store{c: o.Client, now: o.Now}
+	switch {
+	case o.Client != nil && o.URL != "":
+		return nil, errors.New("redisstore: set either URL or Client, not both")
+	case o.Client == nil:
+		if o.URL == "" {
+			return nil, errors.New("redisstore: no URL or Client")
+		}
+		ro, err := redis.ParseURL(o.URL)
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: bad URL: %w", err)
+		}
+		t := o.Timeout
+		if t == 0 {
+			t = DefaultTimeout
+		}
+		ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout, ro.PoolTimeout = t, t, t, t
+		ro.MaxRetries = -1 // a retry would let a request wait longer than Timeout
+		s.owned = redis.NewClient(ro)
+		s.c = s.owned
+	}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redisstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client New dialled; a client passed in Options stays open.
+func (s *Store) Close() error {
+	if s.owned != nil {
+		return s.owned.Close()
+	}
+	return nil
+}
