@@ -37,7 +37,7 @@ var (
 // Options configure New. Exactly one of URL and Client is set.
 type Options struct {
 	// URL is a redis:// or rediss:// URL; New dials it with Timeout as the
-	// dial, read, write and pool timeout and no retries.
+	// dial, read, write and pool timeout and no retries of dials or commands.
 	URL string
 	// Client is an existing client to use instead of URL. The caller sets its
 	// timeouts and closes it; Close does not.
@@ -78,7 +78,9 @@ func New(ctx context.Context, o Options) (*Store, error) {
 			t = DefaultTimeout
 		}
 		ro.DialTimeout, ro.ReadTimeout, ro.WriteTimeout, ro.PoolTimeout = t, t, t, t
-		ro.MaxRetries = -1 // a retry would let a request wait longer than Timeout
+		// Retries (of commands, and go-redis's default of 5 dials 100 ms apart)
+		// would let a request wait several times Timeout.
+		ro.MaxRetries, ro.DialerRetries = -1, 1
 		s.owned = redis.NewClient(ro)
 		s.c = s.owned
 	}
