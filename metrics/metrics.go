@@ -160,3 +160,5 @@ func (m *Metrics) SetDegraded(check string, on bool) {
 	}
 	m.degraded.WithLabelValues(check).Set(v)
 }
+
+var _ limiter.Observer = (*Metrics)(nil)

@@ -1,0 +1,131 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"time"
+)
+
+// errCut is returned by dial once Shutdown has cut the remaining connections.
+var errCut = errors.New("gateway: shutting down")
+
+// dialError marks a failure to connect to an upstream, so that it maps to 502
+// and never to 504.
+type dialError struct{ err error }
+
+func (e *dialError) Error() string { return "gateway: connect to upstream: " + e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
+
+// dial connects to an upstream within ConnectTimeout and wraps the connection
+// in an upstreamConn. It is the Dial of every upstream HostClient.
+func (g *Gateway) dial(addr string) (net.Conn, error) {
+	if g.conns.isCut() {
+		return nil, &dialError{errCut}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), g.cfg.ConnectTimeout)
+	defer cancel()
+	c, err := g.dialer(ctx, "tcp", addr)
+	if err != nil {
+		return nil, &dialError{err}
+	}
+	uc := &upstreamConn{Conn: c, ttfb: g.cfg.FirstByteTimeout, idle: g.cfg.IdleTimeout, set: &g.conns}
+	if !g.conns.add(uc) {
+		_ = c.Close()
+		return nil, &dialError{errCut}
+	}
+	return uc, nil
+}
+
+// upstreamConn bounds every read from an upstream instead of the whole
+// response: the first Read after a Write may wait FirstByteTimeout (the
+// upstream is thinking), every other Read IdleTimeout (the gap between two
+// pieces of the body). A stream that keeps sending is never cut, however
+// long it runs. A zero timeout means no deadline for that kind of read.
+//
+// fasthttp writes a request and reads its response on one goroutine, and
+// hands the connection to the body reader and back to its pool with
+// happens-before edges, so the fields need no lock.
+type upstreamConn struct {
+	net.Conn
+	ttfb, idle time.Duration
+	awaiting   bool // a request was written and no byte of the answer read yet
+	set        *connSet
+}
+
+// Write sends p and arms the first-byte deadline for the next Read.
+func (c *upstreamConn) Write(p []byte) (int, error) {
+	c.awaiting = true
+	return c.Conn.Write(p)
+}
+
+// Read sets the read deadline for this read, then reads.
+func (c *upstreamConn) Read(p []byte) (int, error) {
+	d := c.idle
+	if c.awaiting {
+		d = c.ttfb
+	}
+	if d > 0 {
+		if err := c.Conn.SetReadDeadline(time.Now().Add(d)); err != nil {
+			return 0, err
+		}
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.awaiting = false
+	}
+	return n, err
+}
+
+// Close closes the connection and forgets it.
+func (c *upstreamConn) Close() error {
+	c.set.remove(c)
+	return c.Conn.Close()
+}
+
+// connSet tracks open connections so Shutdown can cut them at its deadline.
+// Its map is touched once per connection, never per request.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	cut   bool
+}
+
+// add tracks c, or reports false once the set was cut.
+func (s *connSet) add(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cut {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[net.Conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *connSet) remove(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+func (s *connSet) isCut() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cut
+}
+
+// closeAll closes every tracked connection and refuses new ones.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	s.cut = true
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for c := range conns {
+		_ = c.Close()
+	}
+}

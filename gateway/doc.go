@@ -1,0 +1,47 @@
+// Package gateway is Tollgate's data plane: a fasthttp server that checks the
+// caller's token, makes one admission decision, and proxies the request to
+// the workspace's upstream with the upstream's own credential.
+//
+// # Request path
+//
+// For each request, in this order:
+//
+//  1. The credential is taken from Authorization (Bearer), x-api-key or
+//     api-key and parsed (token.Parse). A missing or malformed token, or an
+//     operator token, is refused with 401 without touching the store.
+//  2. The first path segment names the upstream: /{upstream}/{rest}. A name
+//     outside [A-Za-z0-9._-]{1,64} is refused with 404, a rest with dot
+//     segments with 400.
+//  3. One Admitter.Admit call decides (the only store round trip in the
+//     steady state). Every refusal, here and anywhere else, goes through one
+//     function (fail) that sets the status and an OpenAI-shaped JSON error
+//     body naming the limit.
+//  4. The upstream's configuration is cached per (workspace, name) and reloaded
+//     through Upstreams.GetUpstream only when the decision carries a newer
+//     upstream revision.
+//  5. The request is proxied with a fasthttp.HostClient per upstream:
+//     hop-by-hop headers and the client's credential headers are removed
+//     before the upstream's credential is added, and the upstream's own Host
+//     is sent. Status, headers and body come back unchanged, except
+//     hop-by-hop headers, and rate-limit headers added when a limit applied.
+//
+// # Timeouts
+//
+// There is no total deadline on a proxied request, so long streams are never
+// cut for their length. Instead each upstream connection sets a read deadline
+// before every Read: FirstByteTimeout for the first read after a request was
+// written, IdleTimeout for every other read (see conn.go). Failing to connect
+// gives 502, waiting too long for the response headers 504.
+//
+// # Streams
+//
+// text/event-stream responses and responses of unknown length are passed to
+// the client chunk by chunk as they are read from the upstream, with headers
+// flushed at once, X-Accel-Buffering: no, and never compressed (see
+// stream.go).
+//
+// # Concurrency
+//
+// A Gateway is safe for concurrent use. Its request path allocates nothing of
+// its own in the steady state; see BenchmarkHotPath.
+package gateway

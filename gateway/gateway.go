@@ -1,0 +1,231 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/metrics"
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/token"
+	"github.com/valyala/fasthttp"
+)
+
+// Admitter makes the admission decision for one request. The limiter's
+// wrapper around a store satisfies it; it never fails: a store failure
+// becomes Outcome Unavailable, or a degraded allow when the operator chose
+// to fail open. r's strings alias the gateway's buffers and are valid only
+// during the call.
+type Admitter interface {
+	Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision)
+}
+
+// Upstreams reads an upstream's configuration and the workspace's upstream
+// revision. store.Store satisfies it.
+type Upstreams interface {
+	GetUpstream(ctx context.Context, workspace, name string) (*store.Upstream, int64, error)
+}
+
+var _ Upstreams = store.Store(nil)
+
+// Config is the data plane's configuration. Zero fields take the defaults
+// documented on each.
+type Config struct {
+	MaxBodyBytes        int           // largest request body; larger gets 413. Default 32 MiB.
+	MaxHeaderBytes      int           // largest request head (line and headers); larger gets 431. Default 64 KiB.
+	ConnectTimeout      time.Duration // connecting to an upstream; past it 502. Default 10 s.
+	FirstByteTimeout    time.Duration // waiting for response headers after sending; past it 504. Default 10 min.
+	IdleTimeout         time.Duration // longest gap between two reads of an upstream body. Default 5 min.
+	MaxConnsPerUpstream int           // connections per upstream host; default 1024.
+}
+
+// Validate reports the first field that cannot be used.
+func (c Config) Validate() error {
+	switch {
+	case c.MaxBodyBytes < 0:
+		return fmt.Errorf("gateway: MaxBodyBytes is negative (%d)", c.MaxBodyBytes)
+	case c.MaxHeaderBytes < 0:
+		return fmt.Errorf("gateway: MaxHeaderBytes is negative (%d)", c.MaxHeaderBytes)
+	case c.ConnectTimeout < 0:
+		return fmt.Errorf("gateway: ConnectTimeout is negative (%s)", c.ConnectTimeout)
+	case c.FirstByteTimeout < 0:
+		return fmt.Errorf("gateway: FirstByteTimeout is negative (%s)", c.FirstByteTimeout)
+	case c.IdleTimeout < 0:
+		return fmt.Errorf("gateway: IdleTimeout is negative (%s)", c.IdleTimeout)
+	case c.MaxConnsPerUpstream < 0:
+		return fmt.Errorf("gateway: MaxConnsPerUpstream is negative (%d)", c.MaxConnsPerUpstream)
+	}
+	return nil
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.ConnectTimeout, 10*time.Second)
+	def(&c.FirstByteTimeout, 10*time.Minute)
+	def(&c.IdleTimeout, 5*time.Minute)
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 32 << 20
+	}
+	if c.MaxHeaderBytes == 0 {
+		c.MaxHeaderBytes = 64 << 10
+	}
+	if c.MaxConnsPerUpstream == 0 {
+		c.MaxConnsPerUpstream = 1024
+	}
+	return c
+}
+
+// Deps are the gateway's collaborators. Admitter and Upstreams are required;
+// nil Metrics records nothing and nil Logger discards.
+type Deps struct {
+	Admitter  Admitter
+	Upstreams Upstreams
+	Metrics   *metrics.Metrics
+	Logger    *slog.Logger
+	// Dial connects to an upstream address (host:port); nil dials TCP. It
+	// lets tests and benchmarks use in-memory listeners.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// Gateway is the data plane. Create it with New; it is safe for concurrent use.
+type Gateway struct {
+	cfg     Config
+	adm     Admitter
+	ups     Upstreams
+	met     *metrics.Metrics
+	log     *slog.Logger
+	routes  routeCache
+	conns   connSet // upstream connections
+	clients connSet // client connections accepted by Serve
+	srv     *fasthttp.Server
+	none    *metrics.Upstream
+	dialer  func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// New returns a gateway. It panics if cfg does not Validate or a required
+// dependency is nil: both are programming errors caught at startup.
+func New(cfg Config, deps Deps) *Gateway {
+	if err := cfg.Validate(); err != nil {
+		panic(err)
+	}
+	if deps.Admitter == nil || deps.Upstreams == nil {
+		panic(errors.New("gateway: Deps.Admitter and Deps.Upstreams are required"))
+	}
+	g := &Gateway{
+		cfg: cfg.withDefaults(), adm: deps.Admitter, ups: deps.Upstreams,
+		met: deps.Metrics, log: deps.Logger,
+		routes: routeCache{m: make(map[string]*route)},
+	}
+	g.dialer = deps.Dial
+	if g.dialer == nil {
+		g.dialer = (&net.Dialer{}).DialContext
+	}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	g.none = g.met.Upstream(metrics.NoUpstream)
+	g.srv = g.newServer()
+	return g
+}
+
+// Handler returns the data plane's request handler.
+func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
+
+// state is the per-request scratch space, pooled so the request path does
+// not allocate for the admission request, its decision or the upstream URI.
+type state struct {
+	req limiter.Request
+	dec limiter.Decision
+	uri []byte
+}
+
+var statePool = sync.Pool{New: func() any { return new(state) }}
+
+// handle serves one request and records its metrics.
+func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	st := statePool.Get().(*state)
+	um, waited := g.serve(ctx, st)
+	st.req = limiter.Request{}
+	st.dec.Clear()
+	statePool.Put(st)
+	um.Count(ctx.Response.StatusCode())
+	g.met.ObserveOverhead(time.Since(start) - waited)
+}
+
+// serve runs the request path described in the package doc. It returns the
+// metrics of the upstream the request was counted against and how long it
+// waited for the upstream.
+func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream, time.Duration) {
+	if len(ctx.Request.Body()) > g.cfg.MaxBodyBytes {
+		g.fail(ctx, failTooLarge, nil)
+		return g.none, 0
+	}
+	tok := credential(&ctx.Request.Header)
+	if len(tok) == 0 {
+		g.fail(ctx, failMissingToken, nil)
+		return g.none, 0
+	}
+	p, err := token.Parse(tok)
+	if err != nil {
+		g.fail(ctx, failInvalidToken, nil)
+		return g.none, 0
+	}
+	if p.Kind == token.Operator {
+		g.fail(ctx, failOperatorToken, nil)
+		return g.none, 0
+	}
+	name, rest, ok := parseRoute(ctx.Request.Header.RequestURI())
+	if !ok {
+		g.fail(ctx, failNoRoute, nil)
+		return g.none, 0
+	}
+	if !cleanRest(rest) {
+		g.fail(ctx, failBadPath, nil)
+		return g.none, 0
+	}
+	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name)}
+	g.adm.Admit(ctx, &st.req, &st.dec)
+	if st.dec.Outcome != limiter.Allowed {
+		g.fail(ctx, failureOf(st.dec.Outcome), &st.dec)
+		return g.none, 0
+	}
+	rt, err := g.route(ctx, p.Workspace, name, st.dec.UpstreamRev)
+	if err != nil {
+		g.log.Warn("gateway: upstream configuration unavailable", "err", err)
+		g.fail(ctx, storeFailure(err), nil)
+		return g.none, 0
+	}
+	return rt.metrics, g.proxy(ctx, rt, rest, st)
+}
+
+// alias returns b as a string without copying. The result is valid only
+// while b is; limiter.Request documents that its fields are borrowed.
+func alias(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// Serve accepts connections on ln until Shutdown. It returns nil after a
+// Shutdown, or the listener's error.
+func (g *Gateway) Serve(ln net.Listener) error { return g.srv.Serve(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests and
+// streams to finish. When ctx ends first, it cuts every remaining client and
+// upstream connection and returns ctx's error.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.srv.ShutdownWithContext(ctx)
+	if err != nil {
+		g.clients.closeAll()
+		g.conns.closeAll()
+	}
+	return err
+}
