@@ -81,14 +81,14 @@ func TestEnvOverridesFileByDerivedNames(t *testing.T) {
 	p := writeFile(t, "store:\n  timeout: 50ms\n")
 	op := operatorToken(t)
 	cfg, err := Load(p, envMap(map[string]string{
-		"TOLLGATE_REDIS_URL":                "redis://:pw@127.0.0.1:6379/0",
-		"TOLLGATE_PROXY_MAX_BODY_BYTES":     "2048",
-		"TOLLGATE_STORE_TIMEOUT":            "120ms",
-		"TOLLGATE_STORE_FAIL_OPEN_AUTH":     "true",
-		"TOLLGATE_STORE_BREAKER_COOLDOWN":   "1m",
-		"TOLLGATE_OPERATOR_TOKEN":           op,
+		"TOLLGATE_REDIS_URL":                 "redis://:pw@127.0.0.1:6379/0",
+		"TOLLGATE_PROXY_MAX_BODY_BYTES":      "2048",
+		"TOLLGATE_STORE_TIMEOUT":             "120ms",
+		"TOLLGATE_STORE_FAIL_OPEN_AUTH":      "true",
+		"TOLLGATE_STORE_BREAKER_COOLDOWN":    "1m",
+		"TOLLGATE_OPERATOR_TOKEN":            op,
 		"TOLLGATE_STORE_LOCAL_LIMIT_DIVISOR": "3",
-		"UNRELATED":                         "x",
+		"UNRELATED":                          "x",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,163 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/store/embedded"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// env is one admin API over a real embedded store, served on loopback.
+type env struct {
+	t     *testing.T
+	srv   *httptest.Server
+	store *embedded.Store
+	op    string // the operator token
+	reg   *prometheus.Registry
+
+	mu  sync.Mutex
+	log []exchange // every response body, to check where secrets appear
+}
+
+type exchange struct {
+	method, path string
+	status       int
+	body         string
+}
+
+// clock is a fixed fake clock, so expiry tests do not depend on the real time.
+var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Clock: func() time.Time { return testNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op, err := token.New(token.Operator, token.OperatorWorkspace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, store: st, op: op, reg: prometheus.NewRegistry()}
+	h := New(Deps{Store: st, OperatorHash: token.HashOf([]byte(op)), Registry: e.reg,
+		Clock: func() time.Time { return testNow }})
+	e.srv = httptest.NewServer(h)
+	t.Cleanup(func() { e.srv.Close(); st.Close() })
+	return e
+}
+
+// do sends a request with the operator token and returns status and body.
+func (e *env) do(method, path string, body any) (int, []byte) {
+	return e.doAuth(method, path, body, "Bearer "+e.op)
+}
+
+func (e *env) doAuth(method, path string, body any, auth string) (int, []byte) {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.mu.Lock()
+	e.log = append(e.log, exchange{method, path, resp.StatusCode, string(out)})
+	e.mu.Unlock()
+	return resp.StatusCode, out
+}
+
+// must sends a request, requires the status and decodes the body into out.
+func (e *env) must(want int, method, path string, body, out any) {
+	e.t.Helper()
+	status, b := e.do(method, path, body)
+	if status != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, status, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			e.t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+}
+
+// apiErr is the error body.
+type apiErr struct {
+	Error struct{ Code, Message string } `json:"error"`
+}
+
+// mustFail sends a request and requires the status, code and message parts.
+func (e *env) mustFail(status int, code, method, path string, body any, msg ...string) {
+	e.t.Helper()
+	got, b := e.do(method, path, body)
+	var ae apiErr
+	if err := json.Unmarshal(b, &ae); err != nil {
+		e.t.Fatalf("%s %s: error body %q is not JSON: %v", method, path, b, err)
+	}
+	if got != status || ae.Error.Code != code {
+		e.t.Fatalf("%s %s: got %d %s, want %d %s: %s", method, path, got, ae.Error.Code, status, code, b)
+	}
+	for _, m := range msg {
+		if !strings.Contains(ae.Error.Message, m) {
+			e.t.Errorf("%s %s: message %q does not contain %q", method, path, ae.Error.Message, m)
+		}
+	}
+}
+
+// workspace creates a workspace and returns its id.
+func (e *env) workspace(name string) string {
+	e.t.Helper()
+	var w workspaceView
+	e.must(http.StatusCreated, "POST", "/v1/workspaces", map[string]any{"name": name}, &w)
+	return w.ID
+}
+
+// responsesContaining returns the exchanges whose body contains s.
+func (e *env) responsesContaining(s string) []exchange {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []exchange
+	for _, x := range e.log {
+		if strings.Contains(x.body, s) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+var _ store.Store = (*embedded.Store)(nil)
+
+func stringContains(s, sub string) bool { return strings.Contains(s, sub) }

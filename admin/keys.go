@@ -1,0 +1,129 @@
+package admin
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+type createKeyRequest struct {
+	Name      string   `json:"name"`
+	RPM       *int64   `json:"rpm"`
+	Upstreams []string `json:"upstreams"`
+	ExpiresAt string   `json:"expires_at"` // RFC 3339; empty never expires
+}
+
+// keyResponse carries a new workspace key: the only time Secret is shown.
+type keyResponse struct {
+	Key    tokenView `json:"key"`
+	Secret string    `json:"secret"`
+}
+
+func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
+	ws, err := a.workspaceID(r)
+	if err != nil {
+		return err
+	}
+	var req createKeyRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return err
+	}
+	now := a.now().UTC()
+	expires, err := req.check(now)
+	if err != nil {
+		return err
+	}
+	secret, rec, err := store.NewToken(token.Key, ws, "", strings.TrimSpace(req.Name), now)
+	if err != nil {
+		return err
+	}
+	rec.Upstreams, rec.ExpiresAt = req.Upstreams, expires
+	if req.RPM != nil {
+		rec.RPM = *req.RPM
+	}
+	if err := a.store.CreateToken(r.Context(), rec); err != nil {
+		return err
+	}
+	a.log.Info("admin: key created", "workspace", ws, "key", rec.ID)
+	return writeJSON(w, http.StatusCreated, keyResponse{Key: viewToken(rec), Secret: secret})
+}
+
+// check validates the request and returns its expiry (zero when none).
+func (req *createKeyRequest) check(now time.Time) (time.Time, error) {
+	if err := firstErr(checkName("name", req.Name), checkRPM("rpm", req.RPM)); err != nil {
+		return time.Time{}, err
+	}
+	seen := map[string]bool{}
+	for i, u := range req.Upstreams {
+		if err := checkUpstreamName("upstreams["+strconv.Itoa(i)+"]", u); err != nil {
+			return time.Time{}, err
+		}
+		if seen[u] {
+			return time.Time{}, errInvalid("upstreams[%d]: %q is listed twice", i, u)
+		}
+		seen[u] = true
+	}
+	if req.ExpiresAt == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, req.ExpiresAt)
+	if err != nil {
+		return time.Time{}, errInvalid("expires_at: want an RFC 3339 time such as 2030-01-02T15:04:05Z, got %q", req.ExpiresAt)
+	}
+	if !t.After(now) {
+		return time.Time{}, errInvalid("expires_at: %s is not in the future", req.ExpiresAt)
+	}
+	return t.UTC(), nil
+}
+
+func (a *api) listKeys(w http.ResponseWriter, r *http.Request) error {
+	ws, err := a.workspaceID(r)
+	if err != nil {
+		return err
+	}
+	all, err := a.store.ListTokens(r.Context(), ws)
+	if err != nil {
+		return err
+	}
+	isKey := func(t *store.Token) bool { return t.Kind == token.Key }
+	return listResponse(w, r, all, isKey, func(t *store.Token) string { return t.ID }, viewToken)
+}
+
+func (a *api) revokeKey(w http.ResponseWriter, r *http.Request) error {
+	return a.revoke(w, r, token.Key)
+}
+
+func (a *api) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	return a.revoke(w, r, 0)
+}
+
+// revoke revokes the {id} token of the {ws} workspace; kind 0 accepts any
+// kind. Revoking a revoked token succeeds.
+func (a *api) revoke(w http.ResponseWriter, r *http.Request, kind token.Kind) error {
+	ws, err := a.workspaceID(r)
+	if err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	what := "token"
+	if kind == token.Key {
+		what = "key"
+	}
+	t, err := a.store.GetToken(r.Context(), ws, id)
+	if err != nil {
+		return notFound(err, what, id)
+	}
+	if kind != 0 && t.Kind != kind {
+		return errNotFound("%s %q not found", what, id)
+	}
+	if err := a.store.RevokeToken(r.Context(), ws, id); err != nil {
+		return notFound(err, what, id)
+	}
+	t.Status = store.TokenRevoked
+	a.log.Info("admin: token revoked", "workspace", ws, "token", id, "kind", t.Kind.String())
+	return writeJSON(w, http.StatusOK, viewToken(t))
+}

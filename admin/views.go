@@ -1,0 +1,82 @@
+package admin
+
+import (
+	"time"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// The view types below are what the API returns. They are separate from the
+// store records so that a field added to a record (a hash, a credential) never
+// leaks into a response by accident.
+
+type workspaceView struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Limits    store.Limits `json:"limits"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+func viewWorkspace(w *store.Workspace) workspaceView {
+	return workspaceView{ID: w.ID, Name: w.Name, Limits: w.Limits, CreatedAt: w.CreatedAt}
+}
+
+type memberView struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"workspace_id"`
+	Email       string    `json:"email"`
+	Role        string    `json:"role"`
+	Status      string    `json:"status"`
+	RPM         int64     `json:"rpm"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func viewMember(m *store.Member) memberView {
+	return memberView{ID: m.ID, WorkspaceID: m.WorkspaceID, Email: m.Email, Role: m.Role,
+		Status: string(m.Status), RPM: m.RPM, CreatedAt: m.CreatedAt}
+}
+
+// tokenView describes any stored token: never its hash, only its display prefix.
+type tokenView struct {
+	ID          string     `json:"id"`
+	WorkspaceID string     `json:"workspace_id"`
+	Kind        string     `json:"kind"`
+	Display     string     `json:"display"`
+	Status      string     `json:"status"`
+	MemberID    string     `json:"member_id,omitempty"`
+	Name        string     `json:"name,omitempty"`
+	RPM         int64      `json:"rpm,omitempty"`
+	Upstreams   []string   `json:"upstreams,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func viewToken(t *store.Token) tokenView {
+	v := tokenView{ID: t.ID, WorkspaceID: t.WorkspaceID, Kind: t.Kind.String(), Display: t.Display,
+		Status: string(t.Status), MemberID: t.MemberID, Name: t.Name, RPM: t.RPM,
+		Upstreams: t.Upstreams, CreatedAt: t.CreatedAt}
+	if !t.ExpiresAt.IsZero() {
+		e := t.ExpiresAt
+		v.ExpiresAt = &e
+	}
+	return v
+}
+
+// upstreamView is an upstream without its credential; HasCredential says
+// whether one is set.
+type upstreamView struct {
+	WorkspaceID   string    `json:"workspace_id"`
+	Name          string    `json:"name"`
+	BaseURL       string    `json:"base_url"`
+	Kind          string    `json:"kind"`
+	AuthHeader    string    `json:"auth_header,omitempty"`
+	AuthScheme    string    `json:"auth_scheme,omitempty"`
+	HasCredential bool      `json:"has_credential"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func viewUpstream(u *store.Upstream) upstreamView {
+	return upstreamView{WorkspaceID: u.WorkspaceID, Name: u.Name, BaseURL: u.BaseURL, Kind: u.Kind,
+		AuthHeader: u.AuthHeader, AuthScheme: u.AuthScheme, HasCredential: u.Credential != "",
+		CreatedAt: u.CreatedAt}
+}
