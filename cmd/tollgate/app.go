@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tollgate-dev/tollgate/admin"
+	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/devmode"
+	"github.com/tollgate-dev/tollgate/gateway"
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/metrics"
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/tollgate-dev/tollgate/store/embedded"
+	redisstore "github.com/tollgate-dev/tollgate/store/redis"
+	"github.com/tollgate-dev/tollgate/token"
+)
+
+// app is one running gateway process: its store, both listeners and, in dev
+// mode, the demo upstreams.
+type app struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	store     store.Store
+	storeName string
+	gw        *gateway.Gateway
+	admin     *http.Server
+	dataLn    net.Listener
+	adminLn   net.Listener
+	dataAddr  string
+	adminAddr string
+	operator  string // the operator token, when --dev generated it
+	demo      *devmode.Servers
+	served    chan error
+}
+
+func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
+	a := &app{cfg: cfg, log: newLogger(cfg.Log, os.Stderr), served: make(chan error, 2)}
+	if dev && cfg.OperatorToken == "" {
+		tok, err := token.New(token.Operator, token.OperatorWorkspace)
+		if err != nil {
+			return nil, err
+		}
+		cfg.OperatorToken, a.operator = tok, tok
+	}
+	var err error
+	if a.store, a.storeName, err = openStore(ctx, cfg, a.log); err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	met := metrics.New(reg)
+	lim := limiter.New(a.store, limiter.Options{
+		BreakerFailures: uint32(cfg.Store.Breaker.Failures),
+		BreakerCooldown: cfg.Store.Breaker.Cooldown,
+		FailOpen:        limiter.FailOpen{Auth: cfg.Store.FailOpen.Auth, RateLimit: cfg.Store.FailOpen.RateLimit},
+		LocalRPM:        max(limiter.DefaultMemberRPM/int64(cfg.Store.LocalLimitDivisor), 1),
+		Observer:        met,
+		Logger:          a.log,
+	})
+	a.gw = gateway.New(gateway.Config{
+		MaxBodyBytes:        int(cfg.Proxy.MaxBodyBytes),
+		ConnectTimeout:      cfg.Proxy.ConnectTimeout,
+		FirstByteTimeout:    cfg.Proxy.FirstByteTimeout,
+		IdleTimeout:         cfg.Proxy.IdleTimeout,
+		MaxConnsPerUpstream: cfg.Proxy.MaxConnsPerUpstream,
+	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Logger: a.log})
+	opHash, _ := cfg.OperatorHash()
+	a.admin = &http.Server{
+		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	if dev {
+		if a.demo, err = devmode.Start(ctx); err != nil {
+			a.close()
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, string, error) {
+	if cfg.RedisURL != "" {
+		s, err := redisstore.New(ctx, redisstore.Options{URL: cfg.RedisURL, Timeout: cfg.Store.Timeout})
+		return s, "redis", err
+	}
+	s, err := embedded.Open(cfg.DataDir, embedded.Options{Logger: log})
+	return s, "embedded", err
+}
+
+// start binds both listeners and serves them in the background.
+func (a *app) start() error {
+	var err error
+	if a.dataLn, err = net.Listen("tcp", a.cfg.Listen); err != nil {
+		return fmt.Errorf("data listener: %w", err)
+	}
+	if a.adminLn, err = net.Listen("tcp", a.cfg.AdminListen); err != nil {
+		a.dataLn.Close()
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	a.dataAddr, a.adminAddr = a.dataLn.Addr().String(), a.adminLn.Addr().String()
+	go func() {
+		if err := a.gw.Serve(a.dataLn); err != nil {
+			a.served <- err
+		}
+	}()
+	go func() {
+		if err := a.admin.Serve(a.adminLn); !errors.Is(err, http.ErrServerClosed) {
+			a.served <- err
+		}
+	}()
+	return nil
+}
+
+// shutdown stops accepting, lets in-flight requests finish within the grace
+// period, then closes the store.
+func (a *app) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownGrace)
+	defer cancel()
+	errs := []error{a.gw.Shutdown(ctx), a.admin.Shutdown(ctx)}
+	a.close()
+	return errors.Join(errs...)
+}
+
+func (a *app) close() {
+	if a.demo != nil {
+		a.demo.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}
+
+func (a *app) bootstrapDev(ctx context.Context, out io.Writer) error {
+	seed, err := seedDev(ctx, a.store, a.demo, time.Now())
+	if err != nil {
+		return err
+	}
+	op := a.operator
+	if op == "" {
+		op = "(from your config: operator_token / TOLLGATE_OPERATOR_TOKEN)"
+	}
+	printDev(out, "http://"+a.dataAddr, "http://"+a.adminAddr, op, seed)
+	return nil
+}
+
+func newLogger(c config.LogConfig, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(strings.ToUpper(c.Level)))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
