@@ -9,7 +9,7 @@ import (
 )
 
 type openAPIDoc struct {
-	OpenAPI string                               `json:"openapi"`
+	OpenAPI string                                `json:"openapi"`
 	Paths   map[string]map[string]json.RawMessage `json:"paths"`
 }
 

@@ -144,4 +144,3 @@ func notFound(err error, what, id string) error {
 	}
 	return err
 }
-
