@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/token"
@@ -21,7 +22,7 @@ func (c *Config) Validate() error {
 	}
 	checkAddr(bad, "listen", c.Listen)
 	checkAddr(bad, "admin_listen", c.AdminListen)
-	if c.Listen != "" && c.Listen == c.AdminListen {
+	if c.Listen != "" && c.Listen == c.AdminListen && !strings.HasSuffix(c.Listen, ":0") { // :0 picks a free port each
 		bad("admin_listen", "must differ from listen (%s)", c.Listen)
 	}
 	if c.RedisURL == "" && c.DataDir == "" {
