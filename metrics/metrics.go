@@ -32,7 +32,7 @@ type storeOp struct {
 // Buckets, in seconds. The gateway's own overhead is expected in the tens of
 // microseconds; upstream calls and streams may take minutes.
 var (
-	overheadBuckets = prometheus.ExponentialBuckets(25e-6, 2, 14)   // 25 µs … 205 ms
+	overheadBuckets = prometheus.ExponentialBuckets(25e-6, 2, 14) // 25 µs … 205 ms
 	upstreamBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 	storeBuckets    = prometheus.ExponentialBuckets(50e-6, 2, 14) // 50 µs … 410 ms
 )
