@@ -218,3 +218,14 @@ func TestOpenAIStreamStopsWhenClientGone(t *testing.T) {
 		t.Errorf("wrote %q after the client went away", w.Body.String())
 	}
 }
+
+// TestOpenAIOversizedBodyIs413 checks that a body over the limit is refused
+// with an error that says so, not read whole.
+func TestOpenAIOversizedBodyIs413(t *testing.T) {
+	srv := newOpenAIServer(t)
+	body := `{"model":"m","messages":[{"role":"user","content":"` + strings.Repeat("a", maxBody) + `"}]}`
+	status, _, resp := post(t, srv, http.MethodPost, "/v1/chat/completions", body)
+	if status != http.StatusRequestEntityTooLarge || !strings.Contains(resp, "exceeds") {
+		t.Errorf("status %d body %s", status, resp)
+	}
+}

@@ -31,14 +31,16 @@ type Servers struct {
 	done    sync.WaitGroup
 	once    sync.Once
 	err     error
-	stop    func() bool // stops the context watch
+	stop    func() bool   // stops the context watch
+	closed  chan struct{} // closed when Close has finished
 }
 
 // Start listens on two free loopback ports, serves [NewOpenAI] on one and
 // [NewMCP] on the other with fresh random credentials, and returns their
 // addresses. The servers run until Close is called or ctx ends.
 func Start(ctx context.Context, opts ...Option) (*Servers, error) {
-	s := &Servers{OpenAICredential: newCredential("demo-openai-"), MCPCredential: newCredential("demo-mcp-")}
+	s := &Servers{OpenAICredential: newCredential("demo-openai-"), MCPCredential: newCredential("demo-mcp-"),
+		closed: make(chan struct{})}
 	s.mcp = newMCP(s.MCPCredential, opts...)
 	openAIAddr, err := s.serve(ctx, NewOpenAI(s.OpenAICredential, opts...))
 	if err != nil {
@@ -88,6 +90,7 @@ func (s *Servers) Close() error {
 		}
 		s.done.Wait()
 		s.err = errors.Join(errs...)
+		close(s.closed)
 	})
 	return s.err
 }
