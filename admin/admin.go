@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/tollgate-dev/tollgate/meter"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
 )
@@ -25,14 +26,18 @@ type Deps struct {
 	Logger       *slog.Logger         // default discards
 	Registry     *prometheus.Registry // served at /metrics; default a new empty registry
 	Clock        func() time.Time     // default time.Now
+	// Usage returns this replica's request counts for a workspace; nil
+	// answers with an empty list.
+	Usage func(workspace string) []meter.Count
 }
 
 // api holds the dependencies shared by all handlers.
 type api struct {
-	store store.Store
-	op    token.Hash
-	log   *slog.Logger
-	now   func() time.Time
+	usageOf func(workspace string) []meter.Count
+	store   store.Store
+	op      token.Hash
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // route is one registered endpoint. The route table is the single list that
@@ -45,7 +50,7 @@ type route struct {
 
 // New returns the admin API handler.
 func New(deps Deps) http.Handler {
-	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock}
+	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock, usageOf: deps.Usage}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -101,5 +106,7 @@ func (a *api) routes() []route {
 		{"GET", ws + "/upstreams/{name}", a.getUpstream, false},
 		{"PUT", ws + "/upstreams/{name}", a.replaceUpstream, false},
 		{"DELETE", ws + "/upstreams/{name}", a.deleteUpstream, false},
+
+		{"GET", ws + "/usage", a.usage, false},
 	}
 }

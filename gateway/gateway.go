@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/meter"
 	"github.com/tollgate-dev/tollgate/metrics"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
@@ -24,6 +25,12 @@ import (
 // during the call.
 type Admitter interface {
 	Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision)
+}
+
+// Meter records each admitted request; *meter.Meter satisfies it. The
+// event's strings alias request buffers and are valid only during the call.
+type Meter interface {
+	Record(e *meter.Event)
 }
 
 // Upstreams reads an upstream's configuration and the workspace's upstream
@@ -92,6 +99,7 @@ type Deps struct {
 	Admitter  Admitter
 	Upstreams Upstreams
 	Metrics   *metrics.Metrics
+	Meter     Meter // nil records no usage
 	Logger    *slog.Logger
 	// Dial connects to an upstream address (host:port); nil dials TCP. It
 	// lets tests and benchmarks use in-memory listeners.
@@ -104,6 +112,7 @@ type Gateway struct {
 	adm     Admitter
 	ups     Upstreams
 	met     *metrics.Metrics
+	meter   Meter
 	log     *slog.Logger
 	routes  routeCache
 	conns   connSet // upstream connections
@@ -124,7 +133,7 @@ func New(cfg Config, deps Deps) *Gateway {
 	}
 	g := &Gateway{
 		cfg: cfg.withDefaults(), adm: deps.Admitter, ups: deps.Upstreams,
-		met: deps.Metrics, log: deps.Logger,
+		met: deps.Metrics, meter: deps.Meter, log: deps.Logger,
 		routes: routeCache{m: make(map[string]*route)},
 	}
 	g.dialer = deps.Dial
@@ -147,6 +156,7 @@ func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
 type state struct {
 	req limiter.Request
 	dec limiter.Decision
+	ev  meter.Event
 	uri []byte
 }
 
@@ -157,7 +167,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	st := statePool.Get().(*state)
 	um, waited := g.serve(ctx, st)
-	st.req = limiter.Request{}
+	st.req, st.ev = limiter.Request{}, meter.Event{}
 	st.dec.Clear()
 	statePool.Put(st)
 	um.Count(ctx.Response.StatusCode())
@@ -207,7 +217,13 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.fail(ctx, storeFailure(err), nil)
 		return g.none, 0
 	}
-	return rt.metrics, g.proxy(ctx, rt, rest, st)
+	waited := g.proxy(ctx, rt, rest, st)
+	if g.meter != nil {
+		st.ev = meter.Event{Workspace: st.req.Workspace, TokenID: st.dec.TokenID, MemberID: st.dec.MemberID,
+			Upstream: st.req.Upstream, Status: ctx.Response.StatusCode()}
+		g.meter.Record(&st.ev)
+	}
+	return rt.metrics, waited
 }
 
 // alias returns b as a string without copying. The result is valid only

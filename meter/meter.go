@@ -3,6 +3,7 @@ package meter
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -32,7 +33,8 @@ type Meter struct {
 // New returns an empty Meter.
 func New() *Meter { return &Meter{counts: make(map[key]*atomic.Int64)} }
 
-// Record counts e.
+// Record counts e. e's strings may alias the caller's buffers: Record keeps
+// copies, made once per new combination.
 func (m *Meter) Record(e *Event) {
 	k := key{e.Workspace, e.TokenID, e.MemberID, e.Upstream, uint8(min(max(e.Status/100, 0), 9))}
 	m.mu.RLock()
@@ -42,6 +44,8 @@ func (m *Meter) Record(e *Event) {
 		m.mu.Lock()
 		if c = m.counts[k]; c == nil {
 			c = new(atomic.Int64)
+			k.workspace, k.tokenID = strings.Clone(k.workspace), strings.Clone(k.tokenID)
+			k.memberID, k.upstream = strings.Clone(k.memberID), strings.Clone(k.upstream)
 			m.counts[k] = c
 		}
 		m.mu.Unlock()

@@ -20,6 +20,7 @@ import (
 	"github.com/tollgate-dev/tollgate/devmode"
 	"github.com/tollgate-dev/tollgate/gateway"
 	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/meter"
 	"github.com/tollgate-dev/tollgate/metrics"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/store/embedded"
@@ -61,6 +62,7 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	met := metrics.New(reg)
+	usage := meter.New()
 	lim := limiter.New(a.store, limiter.Options{
 		BreakerFailures: uint32(cfg.Store.Breaker.Failures),
 		BreakerCooldown: cfg.Store.Breaker.Cooldown,
@@ -75,10 +77,10 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		FirstByteTimeout:    cfg.Proxy.FirstByteTimeout,
 		IdleTimeout:         cfg.Proxy.IdleTimeout,
 		MaxConnsPerUpstream: cfg.Proxy.MaxConnsPerUpstream,
-	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Logger: a.log})
+	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
 	opHash, _ := cfg.OperatorHash()
 	a.admin = &http.Server{
-		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg}),
+		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	if dev {

@@ -63,6 +63,23 @@ func TestOneEmbeddedProcessAdmitsExactlyTheLimit(t *testing.T) {
 	if got[200] != 120 || got[429] != 180 {
 		t.Fatalf("statuses = %v, want exactly 120 x 200 and 180 x 429", got)
 	}
+	// The meter counts admitted requests only, attributed to the member's token.
+	var usage struct {
+		Counts []struct {
+			TokenID  string `json:"token_id"`
+			MemberID string `json:"member_id"`
+			Upstream string
+			Class    string `json:"status_class"`
+			Requests int
+		}
+	}
+	p.adminDo(t, "GET", "/v1/workspaces/"+ten.ws+"/usage", nil, &usage)
+	if len(usage.Counts) != 1 {
+		t.Fatalf("usage = %+v, want one row", usage)
+	}
+	if c := usage.Counts[0]; c.TokenID != ten.tokenID || c.MemberID != ten.memberID || c.Upstream != "echo" || c.Class != "2xx" || c.Requests != 120 {
+		t.Fatalf("usage row = %+v, want 120 2xx requests of token %s", c, ten.tokenID)
+	}
 }
 
 // TestRevokeOnReplicaAIsSeenByReplicaB: no cache of token status anywhere;
