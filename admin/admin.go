@@ -3,6 +3,7 @@ package admin
 import (
 	"log/slog"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,8 @@ type Deps struct {
 	// Usage returns this replica's request counts for a workspace; nil
 	// answers with an empty list.
 	Usage func(workspace string) []meter.Count
+	// Pprof serves net/http/pprof under /debug/pprof/ when true.
+	Pprof bool
 }
 
 // api holds the dependencies shared by all handlers.
@@ -70,6 +73,11 @@ func New(deps Deps) http.Handler {
 		mux.Handle(rt.method+" "+rt.pattern, h)
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if deps.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return errNotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
 	}))

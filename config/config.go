@@ -15,6 +15,15 @@ type Config struct {
 	Proxy         ProxyConfig   `yaml:"proxy"`
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"` // how long in-flight requests may finish after a stop signal
 	Log           LogConfig     `yaml:"log"`
+	Debug         DebugConfig   `yaml:"debug"`
+}
+
+// DebugConfig holds switches for diagnosing a running gateway.
+type DebugConfig struct {
+	// Pprof serves net/http/pprof under /debug/pprof/ on the admin listener.
+	// Off by default: profiles expose internals, so enable it only where the
+	// admin listener is private.
+	Pprof bool `yaml:"pprof"`
 }
 
 // StoreConfig bounds every call to the store and says what admission does

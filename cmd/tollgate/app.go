@@ -80,7 +80,7 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
 	opHash, _ := cfg.OperatorHash()
 	a.admin = &http.Server{
-		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts}),
+		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts, Pprof: cfg.Debug.Pprof}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	if dev {
