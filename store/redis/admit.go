@@ -13,7 +13,8 @@ import (
 // errReply reports a script reply of the wrong shape: a bug, not a verdict.
 var errReply = errors.New("redisstore: malformed admission reply")
 
-// Admit decides on r in one EVALSHA (see doc.go) and fills d.
+// Admit decides on r in one EVALSHA (see doc.go), sent in a pipeline shared
+// with concurrent Admits (pipeline.go), and fills d.
 func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error {
 	d.Clear()
 	if !token.ValidID(r.Workspace) {
@@ -25,7 +26,7 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 	if s.now != nil {
 		now = s.now().UnixMicro()
 	}
-	vals, err := admitScript.run(ctx, s.c, []string{tk, wk}, r.Upstream, now).Slice()
+	vals, err := s.pipe.eval(tk, wk, r.Upstream, now)
 	if err != nil {
 		return fmt.Errorf("redisstore: admit: %w", err)
 	}

@@ -53,6 +53,7 @@ type Options struct {
 type Store struct {
 	c     Client
 	owned *redis.Client // closed by Close when New dialled it
+	pipe  *pipeliner    // batches concurrent Admits
 	now   func() time.Time
 }
 
@@ -84,6 +85,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 		s.owned = redis.NewClient(ro)
 		s.c = s.owned
 	}
+	s.pipe = newPipeliner(s.c)
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -101,6 +103,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the client New dialled; a client passed in Options stays open.
 func (s *Store) Close() error {
+	if s.pipe != nil {
+		s.pipe.stop()
+	}
 	if s.owned != nil {
 		return s.owned.Close()
 	}
