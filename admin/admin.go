@@ -32,15 +32,19 @@ type Deps struct {
 	Usage func(workspace string) []meter.Count
 	// Pprof serves net/http/pprof under /debug/pprof/ when true.
 	Pprof bool
+	// Draining reports that the process is shutting down; /readyz then
+	// answers 503. Nil never drains.
+	Draining func() bool
 }
 
 // api holds the dependencies shared by all handlers.
 type api struct {
-	usageOf func(workspace string) []meter.Count
-	store   store.Store
-	op      token.Hash
-	log     *slog.Logger
-	now     func() time.Time
+	draining func() bool
+	usageOf  func(workspace string) []meter.Count
+	store    store.Store
+	op       token.Hash
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // route is one registered endpoint. The route table is the single list that
@@ -53,7 +57,7 @@ type route struct {
 
 // New returns the admin API handler.
 func New(deps Deps) http.Handler {
-	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock, usageOf: deps.Usage}
+	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock, usageOf: deps.Usage, draining: deps.Draining}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

@@ -18,6 +18,7 @@ const (
 	CodeConflict         = "conflict"          // 409: the request contradicts the current state
 	CodeRequestTooLarge  = "request_too_large" // 413: the body exceeds MaxBodyBytes
 	CodeStoreUnavailable = "store_unavailable" // 503: the store did not answer
+	CodeShuttingDown     = "shutting_down"     // 503: the process is draining before it exits
 	CodeInternal         = "internal"          // 500: a bug or an unexpected store failure; details are logged
 )
 

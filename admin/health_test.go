@@ -21,6 +21,9 @@ func TestHealthReadyMetrics(t *testing.T) {
 	if s, _ := e.doAuth("GET", "/readyz", nil, ""); s != http.StatusOK {
 		t.Fatalf("readyz %d", s)
 	}
+	e.draining.Store(true)
+	e.mustFail(http.StatusServiceUnavailable, CodeShuttingDown, "GET", "/readyz", nil, "shutting down")
+	e.draining.Store(false)
 	s, body := e.doAuth("GET", "/metrics", nil, "")
 	if s != http.StatusOK || !strings.Contains(string(body), "tollgate_test_total 1") {
 		t.Fatalf("metrics %d %s", s, body)

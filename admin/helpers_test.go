@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,11 +21,12 @@ import (
 
 // env is one admin API over a real embedded store, served on loopback.
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	store *embedded.Store
-	op    string // the operator token
-	reg   *prometheus.Registry
+	draining atomic.Bool
+	t        *testing.T
+	srv      *httptest.Server
+	store    *embedded.Store
+	op       string // the operator token
+	reg      *prometheus.Registry
 
 	mu  sync.Mutex
 	log []exchange // every response body, to check where secrets appear
@@ -51,7 +53,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, store: st, op: op, reg: prometheus.NewRegistry()}
 	h := New(Deps{Store: st, OperatorHash: token.HashOf([]byte(op)), Registry: e.reg,
-		Clock: func() time.Time { return testNow }})
+		Clock: func() time.Time { return testNow }, Draining: e.draining.Load})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(func() { e.srv.Close(); st.Close() })
 	return e

@@ -34,9 +34,10 @@ type StoreConfig struct {
 	// FailOpen chooses, per check, whether an unreachable store admits
 	// requests under a local limit (true) or refuses them with 503 (false).
 	FailOpen FailOpenConfig `yaml:"fail_open"`
-	// LocalLimitDivisor divides every rate limit while failing open, usually
-	// the replica count, so that replicas together stay near the real limit.
-	LocalLimitDivisor int `yaml:"local_limit_divisor"`
+	// LocalRPM is the requests per minute each workspace may make through
+	// one replica while rate limits fail open. It holds per replica, so
+	// replicas together allow it times their number.
+	LocalRPM int64 `yaml:"local_rpm"`
 }
 
 // BreakerConfig is the store's circuit breaker.
@@ -59,6 +60,8 @@ type ProxyConfig struct {
 	FirstByteTimeout    time.Duration `yaml:"first_byte_timeout"`     // from request sent to first response byte
 	IdleTimeout         time.Duration `yaml:"idle_timeout"`           // longest silence inside a streamed response
 	MaxConnsPerUpstream int           `yaml:"max_conns_per_upstream"` // open connections per upstream host
+	ClientReadTimeout   time.Duration `yaml:"client_read_timeout"`    // reading one client request, head and body
+	ClientIdleTimeout   time.Duration `yaml:"client_idle_timeout"`    // idle keep-alive client connections are closed after it
 }
 
 // LogConfig chooses the log level and format.

@@ -10,9 +10,9 @@ func Default() Config {
 		AdminListen: "127.0.0.1:9090",
 		DataDir:     "./.tollgate",
 		Store: StoreConfig{
-			Timeout:           75 * time.Millisecond,
-			Breaker:           BreakerConfig{Failures: 5, Cooldown: 2 * time.Second},
-			LocalLimitDivisor: 1,
+			Timeout:  75 * time.Millisecond,
+			Breaker:  BreakerConfig{Failures: 5, Cooldown: 2 * time.Second},
+			LocalRPM: 1200,
 		},
 		Proxy: ProxyConfig{
 			MaxBodyBytes:        10 << 20,
@@ -20,6 +20,8 @@ func Default() Config {
 			FirstByteTimeout:    300 * time.Second,
 			IdleTimeout:         300 * time.Second,
 			MaxConnsPerUpstream: 512,
+			ClientReadTimeout:   time.Minute,
+			ClientIdleTimeout:   2 * time.Minute,
 		},
 		ShutdownGrace: 30 * time.Second,
 		Log:           LogConfig{Level: "info", Format: "text"},

@@ -57,7 +57,7 @@ func TestValidateErrorsNameField(t *testing.T) {
 		{"store timeout zero", "store: {timeout: 0s}\n", []string{"store.timeout: must be a positive duration"}},
 		{"breaker failures", "store: {breaker: {failures: 0}}\n", []string{"store.breaker.failures: must be at least 1"}},
 		{"breaker cooldown", "store: {breaker: {cooldown: -1s}}\n", []string{"store.breaker.cooldown"}},
-		{"divisor", "store: {local_limit_divisor: 0}\n", []string{"store.local_limit_divisor"}},
+		{"local rpm", "store: {local_rpm: 0}\n", []string{"store.local_rpm"}},
 		{"max body", "proxy: {max_body_bytes: 0}\n", []string{"proxy.max_body_bytes: must be at least 1"}},
 		{"connect timeout", "proxy: {connect_timeout: 0s}\n", []string{"proxy.connect_timeout"}},
 		{"first byte timeout", "proxy: {first_byte_timeout: 0s}\n", []string{"proxy.first_byte_timeout"}},

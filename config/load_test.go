@@ -81,21 +81,21 @@ func TestEnvOverridesFileByDerivedNames(t *testing.T) {
 	p := writeFile(t, "store:\n  timeout: 50ms\n")
 	op := operatorToken(t)
 	cfg, err := Load(p, envMap(map[string]string{
-		"TOLLGATE_REDIS_URL":                 "redis://:pw@127.0.0.1:6379/0",
-		"TOLLGATE_PROXY_MAX_BODY_BYTES":      "2048",
-		"TOLLGATE_STORE_TIMEOUT":             "120ms",
-		"TOLLGATE_STORE_FAIL_OPEN_AUTH":      "true",
-		"TOLLGATE_STORE_BREAKER_COOLDOWN":    "1m",
-		"TOLLGATE_OPERATOR_TOKEN":            op,
-		"TOLLGATE_STORE_LOCAL_LIMIT_DIVISOR": "3",
-		"UNRELATED":                          "x",
+		"TOLLGATE_REDIS_URL":              "redis://:pw@127.0.0.1:6379/0",
+		"TOLLGATE_PROXY_MAX_BODY_BYTES":   "2048",
+		"TOLLGATE_STORE_TIMEOUT":          "120ms",
+		"TOLLGATE_STORE_FAIL_OPEN_AUTH":   "true",
+		"TOLLGATE_STORE_BREAKER_COOLDOWN": "1m",
+		"TOLLGATE_OPERATOR_TOKEN":         op,
+		"TOLLGATE_STORE_LOCAL_RPM":        "3",
+		"UNRELATED":                       "x",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg.RedisURL != "redis://:pw@127.0.0.1:6379/0" || cfg.Proxy.MaxBodyBytes != 2048 ||
 		cfg.Store.Timeout != 120*time.Millisecond || !cfg.Store.FailOpen.Auth ||
-		cfg.Store.Breaker.Cooldown != time.Minute || cfg.OperatorToken != op || cfg.Store.LocalLimitDivisor != 3 {
+		cfg.Store.Breaker.Cooldown != time.Minute || cfg.OperatorToken != op || cfg.Store.LocalRPM != 3 {
 		t.Fatalf("env not applied: %+v", cfg.Redacted())
 	}
 	if h, ok := cfg.OperatorHash(); !ok || h != token.HashOf([]byte(op)) {
@@ -120,8 +120,8 @@ func TestEnvNamesCoverEveryField(t *testing.T) {
 			t.Errorf("missing %s in %v", want, names)
 		}
 	}
-	if len(names) != 20 {
-		t.Errorf("got %d variables, want 20 (one per leaf field): %v", len(names), names)
+	if len(names) != 22 {
+		t.Errorf("got %d variables, want 22 (one per leaf field): %v", len(names), names)
 	}
 }
 

@@ -64,8 +64,8 @@ func (s *StoreConfig) validate(bad reporter) {
 		bad("store.breaker.failures", "must be at least 1, got %d", s.Breaker.Failures)
 	}
 	positive(bad, "store.breaker.cooldown", s.Breaker.Cooldown)
-	if s.LocalLimitDivisor < 1 {
-		bad("store.local_limit_divisor", "must be at least 1, got %d", s.LocalLimitDivisor)
+	if s.LocalRPM < 1 {
+		bad("store.local_rpm", "must be at least 1, got %d", s.LocalRPM)
 	}
 }
 
@@ -76,6 +76,8 @@ func (p *ProxyConfig) validate(bad reporter) {
 	positive(bad, "proxy.connect_timeout", p.ConnectTimeout)
 	positive(bad, "proxy.first_byte_timeout", p.FirstByteTimeout)
 	positive(bad, "proxy.idle_timeout", p.IdleTimeout)
+	positive(bad, "proxy.client_read_timeout", p.ClientReadTimeout)
+	positive(bad, "proxy.client_idle_timeout", p.ClientIdleTimeout)
 	if p.MaxConnsPerUpstream < 1 {
 		bad("proxy.max_conns_per_upstream", "must be at least 1, got %d", p.MaxConnsPerUpstream)
 	}

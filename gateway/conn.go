@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"sync"
@@ -19,8 +20,11 @@ func (e *dialError) Error() string { return "gateway: connect to upstream: " + e
 func (e *dialError) Unwrap() error { return e.err }
 
 // dial connects to an upstream within ConnectTimeout and wraps the connection
-// in an upstreamConn. It is the Dial of every upstream HostClient.
-func (g *Gateway) dial(addr string) (net.Conn, error) {
+// in an upstreamConn; with tlsConf it also completes the TLS handshake within
+// ConnectTimeout, so a stalled handshake is a connect failure (502), not a
+// first-byte timeout. It backs the Dial of every upstream HostClient (fasthttp
+// skips its own handshake for a connection that already has one).
+func (g *Gateway) dial(addr string, tlsConf *tls.Config) (net.Conn, error) {
 	if g.conns.isCut() {
 		return nil, &dialError{errCut}
 	}
@@ -35,7 +39,15 @@ func (g *Gateway) dial(addr string) (net.Conn, error) {
 		_ = c.Close()
 		return nil, &dialError{errCut}
 	}
-	return uc, nil
+	if tlsConf == nil {
+		return uc, nil
+	}
+	tc := tls.Client(uc, tlsConf)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		_ = uc.Close()
+		return nil, &dialError{err}
+	}
+	return tc, nil
 }
 
 // upstreamConn bounds every read from an upstream instead of the whole
@@ -54,9 +66,16 @@ type upstreamConn struct {
 	set        *connSet
 }
 
-// Write sends p and arms the first-byte deadline for the next Read.
+// Write sends p within IdleTimeout (an upstream that stops reading the
+// request cannot hold it forever) and arms the first-byte deadline for the
+// next Read.
 func (c *upstreamConn) Write(p []byte) (int, error) {
 	c.awaiting = true
+	if c.idle > 0 {
+		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
+			return 0, err
+		}
+	}
 	return c.Conn.Write(p)
 }
 

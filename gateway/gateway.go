@@ -50,6 +50,8 @@ type Config struct {
 	FirstByteTimeout    time.Duration // waiting for response headers after sending; past it 504. Default 10 min.
 	IdleTimeout         time.Duration // longest gap between two reads of an upstream body. Default 5 min.
 	MaxConnsPerUpstream int           // connections per upstream host; default 1024.
+	ClientReadTimeout   time.Duration // reading one client request, head and body. Default 60 s.
+	ClientIdleTimeout   time.Duration // an idle keep-alive client connection is closed after it. Default 120 s.
 }
 
 // Validate reports the first field that cannot be used.
@@ -65,6 +67,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gateway: FirstByteTimeout is negative (%s)", c.FirstByteTimeout)
 	case c.IdleTimeout < 0:
 		return fmt.Errorf("gateway: IdleTimeout is negative (%s)", c.IdleTimeout)
+	case c.ClientReadTimeout < 0:
+		return fmt.Errorf("gateway: ClientReadTimeout is negative (%s)", c.ClientReadTimeout)
+	case c.ClientIdleTimeout < 0:
+		return fmt.Errorf("gateway: ClientIdleTimeout is negative (%s)", c.ClientIdleTimeout)
 	case c.MaxConnsPerUpstream < 0:
 		return fmt.Errorf("gateway: MaxConnsPerUpstream is negative (%d)", c.MaxConnsPerUpstream)
 	}
@@ -81,6 +87,8 @@ func (c Config) withDefaults() Config {
 	def(&c.ConnectTimeout, 10*time.Second)
 	def(&c.FirstByteTimeout, 10*time.Minute)
 	def(&c.IdleTimeout, 5*time.Minute)
+	def(&c.ClientReadTimeout, time.Minute)
+	def(&c.ClientIdleTimeout, 2*time.Minute)
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -206,12 +214,15 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		return g.none, 0
 	}
 	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name)}
-	g.adm.Admit(ctx, &st.req, &st.dec)
+	// Not ctx: fasthttp cancels it when shutdown begins, which would turn a
+	// request still being served into a store failure. Stores bound their
+	// own latency.
+	g.adm.Admit(context.Background(), &st.req, &st.dec)
 	if st.dec.Outcome != limiter.Allowed {
 		g.fail(ctx, failureOf(st.dec.Outcome), &st.dec)
 		return g.none, 0
 	}
-	rt, err := g.route(ctx, p.Workspace, name, st.dec.UpstreamRev)
+	rt, err := g.route(context.Background(), p.Workspace, name, st.dec.UpstreamRev)
 	if err != nil {
 		g.log.Warn("gateway: upstream configuration unavailable", "err", err)
 		g.fail(ctx, storeFailure(err), nil)

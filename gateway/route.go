@@ -43,23 +43,35 @@ func validName(b []byte) bool {
 
 // cleanRest reports whether the path part of rest (up to '?') has no "." or
 // ".." segment, literal or percent-encoded, so a request cannot climb out of
-// the upstream's base path.
+// the upstream's base path. Segments are split at '/' and also at what an
+// upstream might decode into a separator: '\\', %2F and %5C.
 func cleanRest(rest []byte) bool {
-	for i := 0; i < len(rest) && rest[i] != '?'; {
-		if rest[i] != '/' {
+	seg, i := 0, 0
+	for i < len(rest) && rest[i] != '?' {
+		n := separatorLen(rest[i:])
+		if n == 0 {
 			i++
 			continue
 		}
-		j := i + 1
-		for j < len(rest) && rest[j] != '/' && rest[j] != '?' {
-			j++
-		}
-		if dotSegment(rest[i+1 : j]) {
+		if dotSegment(rest[seg:i]) {
 			return false
 		}
-		i = j
+		i += n
+		seg = i
 	}
-	return true
+	return !dotSegment(rest[seg:i])
+}
+
+// separatorLen returns the length of the path separator that b starts
+// with, or 0.
+func separatorLen(b []byte) int {
+	switch {
+	case b[0] == '/' || b[0] == '\\':
+		return 1
+	case len(b) >= 3 && b[0] == '%' && ((b[1] == '2' && b[2]|0x20 == 'f') || (b[1] == '5' && b[2]|0x20 == 'c')):
+		return 3
+	}
+	return 0
 }
 
 // dotSegment reports whether seg is "." or "..", with any dot written as %2e.

@@ -40,6 +40,7 @@ func TestCleanRest(t *testing.T) {
 	for rest, want := range map[string]bool{
 		"": true, "/v1/chat": true, "/a..b/c.d": true, "?x=/../": true, "/v1/.well-known/x": true,
 		"/..": false, "/./x": false, "/v1/../x": false, "/%2e%2E/x": false, "/.%2e": false, "/x/..?q": false,
+		"/up/..%2fother": false, "/x/..%5Cy": false, "/x\\..\\y": false, "/x%2F..%2Fy": false, "/a%2Fb": true, "/a\\b": true,
 	} {
 		if got := cleanRest([]byte(rest)); got != want {
 			t.Errorf("cleanRest(%q) = %v, want %v", rest, got, want)

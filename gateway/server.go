@@ -19,6 +19,8 @@ func (g *Gateway) newServer() *fasthttp.Server {
 		ConnState:                    g.trackClient,
 		Logger:                       logger{g.log},
 		MaxRequestBodySize:           g.cfg.MaxBodyBytes,
+		ReadTimeout:                  g.cfg.ClientReadTimeout,
+		IdleTimeout:                  g.cfg.ClientIdleTimeout,
 		ReadBufferSize:               g.cfg.MaxHeaderBytes,
 		NoDefaultServerHeader:        true,
 		NoDefaultContentType:         true,

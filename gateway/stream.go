@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ type body struct {
 	g      *Gateway
 	resp   *fasthttp.Response
 	r      io.Reader
+	client net.Conn // written to by fasthttp with what Read returns
 	rt     *route
 	sent   time.Time // when the request went upstream
 	stream bool
@@ -47,12 +49,20 @@ func (b *body) Read(p []byte) (int, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		b.g.log.Warn("gateway: upstream body read failed", "upstream", b.rt.name, "err", err)
 	}
+	if n > 0 && b.client != nil && b.g.cfg.IdleTimeout > 0 {
+		// A client that stops reading would otherwise pin this upstream
+		// connection for good; fasthttp writes the piece right after Read.
+		_ = b.client.SetWriteDeadline(time.Now().Add(b.g.cfg.IdleTimeout))
+	}
 	return n, err
 }
 
 // Close releases the upstream response (closing its body stream and pooling
 // or closing its connection) and recycles b.
 func (b *body) Close() error {
+	if b.client != nil {
+		_ = b.client.SetWriteDeadline(time.Time{}) // the connection may serve more requests
+	}
 	fasthttp.ReleaseResponse(b.resp)
 	*b = body{}
 	bodyPool.Put(b)
@@ -76,7 +86,7 @@ func (g *Gateway) sendBody(ctx *fasthttp.RequestCtx, resp *fasthttp.Response, rt
 		return
 	}
 	b := bodyPool.Get().(*body)
-	*b = body{g: g, resp: resp, r: r, rt: rt, sent: sent, stream: isStream(&resp.Header)}
+	*b = body{g: g, resp: resp, r: r, client: ctx.Conn(), rt: rt, sent: sent, stream: isStream(&resp.Header)}
 	if b.stream {
 		ctx.Response.Header.Set("X-Accel-Buffering", "no")
 		ctx.Response.ImmediateHeaderFlush = true

@@ -129,10 +129,18 @@ func (g *Gateway) newClient(base *url.URL) *fasthttp.HostClient {
 		}
 		host = net.JoinHostPort(base.Hostname(), port)
 	}
+	var tlsConf *tls.Config
+	if base.Scheme == "https" {
+		tlsConf = &tls.Config{ServerName: base.Hostname(), MinVersion: tls.VersionTLS12}
+	}
 	c := &fasthttp.HostClient{
-		Addr:                     host,
-		IsTLS:                    base.Scheme == "https",
-		Dial:                     g.dial,
+		Addr:  host,
+		IsTLS: base.Scheme == "https",
+		Dial:  func(addr string) (net.Conn, error) { return g.dial(addr, tlsConf) },
+		// Pooled connections are dropped before the common 5 s keep-alive of
+		// upstream servers (Node.js, many proxies) closes them under us: a
+		// POST is never retried, so a stale connection would be a 502.
+		MaxIdleConnDuration:      4 * time.Second,
 		MaxConns:                 g.cfg.MaxConnsPerUpstream,
 		MaxConnWaitTimeout:       g.cfg.ConnectTimeout,
 		NoDefaultUserAgentHeader: true,
@@ -147,9 +155,6 @@ func (g *Gateway) newClient(base *url.URL) *fasthttp.HostClient {
 				!errors.As(err, &de) && upstreamFailure(err) == failUpstreamDown
 			return false, retry
 		},
-	}
-	if c.IsTLS {
-		c.TLSConfig = &tls.Config{ServerName: base.Hostname(), MinVersion: tls.VersionTLS12}
 	}
 	return c
 }

@@ -44,7 +44,7 @@ type Options struct {
 	BreakerFailures uint32        // consecutive store failures that open the breaker; 0 means 5
 	BreakerCooldown time.Duration // how long the breaker stays open before a probe; 0 means 2s
 	FailOpen        FailOpen
-	LocalRPM        int64 // per-token requests per minute while degraded; 0 means DefaultMemberRPM
+	LocalRPM        int64 // per-workspace requests per minute while degraded; 0 means DefaultMemberRPM
 	Observer        Observer
 	Logger          *slog.Logger
 	Now             func() time.Time // clock for degraded-mode limits; nil means time.Now
@@ -140,7 +140,7 @@ func (l *Limiter) decideDegraded(r *Request, d *Decision) {
 	}
 	d.Degraded = true
 	d.UpstreamRev = -1 // unknown: the caller uses the last upstream it knew
-	l.local.decide(r.TokenHash, l.now(), d)
+	l.local.decide(r.Workspace, l.now(), d)
 }
 
 func (l *Limiter) setDegraded(on bool, err error) {

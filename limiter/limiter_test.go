@@ -60,13 +60,14 @@ func TestFailOpenNeedsEveryCheckOpen(t *testing.T) {
 }
 
 // TestFailOpenAppliesLocalLimits: fully open, requests pass under a local
-// token bucket (rpm 12: burst 2, then one every 5 s) and say they are degraded.
+// per-workspace token bucket (rpm 12: burst 2, then one every 5 s) and say
+// they are degraded.
 func TestFailOpenAppliesLocalLimits(t *testing.T) {
 	now := time.Unix(1000, 0)
 	l := New(AdmitFunc(func(context.Context, *Request, *Decision) error { return errDown }),
 		Options{FailOpen: FailOpen{Auth: true, RateLimit: true}, LocalRPM: 12, Now: func() time.Time { return now }})
 	var d Decision
-	r := &Request{}
+	r := &Request{Workspace: "wsp000000001"}
 	for i := 0; i < 2; i++ {
 		l.Admit(context.Background(), r, &d)
 		if d.Outcome != Allowed || !d.Degraded || d.UpstreamRev != -1 {
@@ -83,6 +84,16 @@ func TestFailOpenAppliesLocalLimits(t *testing.T) {
 	l.Admit(context.Background(), r, &d)
 	if d.Outcome != Allowed {
 		t.Fatalf("after refill: %+v", d)
+	}
+	// Another token of the same workspace shares the bucket: minting tokens
+	// (the checksum is public) does not mint fresh bursts.
+	forged := &Request{Workspace: r.Workspace, TokenHash: [32]byte{1}}
+	if l.Admit(context.Background(), forged, &d); d.Outcome != Limited {
+		t.Fatalf("a second token of the workspace got a fresh bucket: %+v", d)
+	}
+	other := &Request{Workspace: "otherwsp0001"}
+	if l.Admit(context.Background(), other, &d); d.Outcome != Allowed {
+		t.Fatalf("another workspace is limited by the first one's bucket: %+v", d)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,7 @@ type app struct {
 	operator  string // the operator token, when --dev generated it
 	demo      *devmode.Servers
 	served    chan error
+	draining  atomic.Bool // set when shutdown starts; /readyz answers 503
 }
 
 func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
@@ -67,7 +69,7 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		BreakerFailures: uint32(cfg.Store.Breaker.Failures),
 		BreakerCooldown: cfg.Store.Breaker.Cooldown,
 		FailOpen:        limiter.FailOpen{Auth: cfg.Store.FailOpen.Auth, RateLimit: cfg.Store.FailOpen.RateLimit},
-		LocalRPM:        max(limiter.DefaultMemberRPM/int64(cfg.Store.LocalLimitDivisor), 1),
+		LocalRPM:        cfg.Store.LocalRPM,
 		Observer:        met,
 		Logger:          a.log,
 	})
@@ -77,10 +79,12 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		FirstByteTimeout:    cfg.Proxy.FirstByteTimeout,
 		IdleTimeout:         cfg.Proxy.IdleTimeout,
 		MaxConnsPerUpstream: cfg.Proxy.MaxConnsPerUpstream,
+		ClientReadTimeout:   cfg.Proxy.ClientReadTimeout,
+		ClientIdleTimeout:   cfg.Proxy.ClientIdleTimeout,
 	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
 	opHash, _ := cfg.OperatorHash()
 	a.admin = &http.Server{
-		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts, Pprof: cfg.Debug.Pprof}),
+		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	if dev {
@@ -128,8 +132,11 @@ func (a *app) start() error {
 // shutdown stops accepting, lets in-flight requests finish within the grace
 // period, then closes the store.
 func (a *app) shutdown() error {
+	a.draining.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownGrace)
 	defer cancel()
+	// The data plane drains first while the admin listener still answers
+	// (readyz 503, metrics); then the admin listener stops.
 	errs := []error{a.gw.Shutdown(ctx), a.admin.Shutdown(ctx)}
 	a.close()
 	return errors.Join(errs...)
