@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/limiter"
@@ -34,33 +36,35 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 }
 
 // parseDecision fills d from the script's reply; see admit.lua for its shape.
-func parseDecision(v []any, d *limiter.Decision) error {
-	if len(v) == 1 {
-		o, ok := v[0].(int64)
-		if !ok || limiter.Outcome(o) != limiter.Unknown {
-			return errReply
-		}
+// TokenID and MemberID are substrings of v: one allocation for the reply.
+func parseDecision(v string, d *limiter.Decision) error {
+	if v == "1" {
 		d.Outcome = limiter.Unknown
 		return nil
 	}
-	if len(v) != 10 {
-		return errReply
-	}
-	var n [10]int64
-	for _, i := range [...]int{0, 1, 4, 5, 6, 7, 8, 9} {
-		x, ok := v[i].(int64)
-		if !ok {
+	var f [10]string
+	n := 0
+	for n < len(f)-1 {
+		i := strings.IndexByte(v, ' ')
+		if i < 0 {
 			return errReply
 		}
-		n[i] = x
+		f[n], v = v[:i], v[i+1:]
+		n++
 	}
-	id, ok1 := v[2].(string)
-	member, ok2 := v[3].(string)
-	if !ok1 || !ok2 {
+	f[n] = v
+	var x [10]int64
+	for _, i := range [...]int{0, 1, 4, 5, 6, 7, 8, 9} {
+		var err error
+		if x[i], err = strconv.ParseInt(f[i], 10, 64); err != nil {
+			return errReply
+		}
+	}
+	if f[2] == "" {
 		return errReply
 	}
-	d.Outcome, d.TokenKind, d.TokenID, d.MemberID = limiter.Outcome(n[0]), token.Kind(n[1]), id, member
-	d.UpstreamRev, d.Scope, d.Limit, d.Remaining = n[4], limiter.Scope(n[5]), n[6], n[7]
-	d.Reset, d.RetryAfter = time.Duration(n[8])*time.Microsecond, time.Duration(n[9])*time.Microsecond
+	d.Outcome, d.TokenKind, d.TokenID, d.MemberID = limiter.Outcome(x[0]), token.Kind(x[1]), f[2], f[3]
+	d.UpstreamRev, d.Scope, d.Limit, d.Remaining = x[4], limiter.Scope(x[5]), x[6], x[7]
+	d.Reset, d.RetryAfter = time.Duration(x[8])*time.Microsecond, time.Duration(x[9])*time.Microsecond
 	return nil
 }

@@ -2,8 +2,10 @@
 -- KEYS[1] = {w:W}:tok:<sha256hex>, KEYS[2] = {w:W}:ws
 -- ARGV[1] = upstream name, ARGV[2] = now in unix microseconds or "" for TIME.
 -- Keys derived from the tag ({w:W}:mem:*, :up:*, :rl:*) share the slot of KEYS.
--- Reply: {outcome} when the token is unknown, else
--- {outcome, kind, token id, member id, uprev, scope, limit, remaining, reset_us, retry_us}.
+-- Reply: one string of space-separated fields, cheap to read without boxing:
+-- "1" when the token is unknown, else
+-- "outcome kind tokenid memberid uprev scope limit remaining reset_us retry_us"
+-- (memberid may be empty).
 local WIDTH, WINDOW, BUCKETS, TTL = __WIDTH__, __WINDOW__, __BUCKETS__, __TTL__
 local now
 if ARGV[2] ~= '' then
@@ -14,12 +16,12 @@ else
 end
 local tag = string.sub(KEYS[2], 1, -4)
 local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp')
-if not t[1] then return {1} end
+if not t[1] then return '1' end
 local kind = tonumber(t[2])
 local w = redis.call('HMGET', KEYS[2], 'member_rpm', 'key_rpm', 'ws_rpm', 'uprev')
 local uprev = tonumber(w[4] or '0')
 local function reply(o, sc, lim, rem, rst, ra)
-  return {o, kind, t[1], t[3], uprev, sc, lim, rem, rst, ra}
+  return string.format('%d %d %s %s %d %d %d %d %d %d', o, kind, t[1], t[3] or '', uprev, sc, lim, rem, rst, ra)
 end
 if t[4] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
 local exp = tonumber(t[7] or '0')

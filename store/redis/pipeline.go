@@ -59,13 +59,13 @@ func newPipeliner(c Client) *pipeliner {
 // eval runs the admission script with keys and args in the next pipeline and
 // returns its reply. keys and args are copied into the call; args must stay
 // valid until eval returns.
-func (p *pipeliner) eval(k0, k1 string, a0, a1 any) ([]any, error) {
+func (p *pipeliner) eval(k0, k1 string, a0, a1 any) (string, error) {
 	c := callPool.Get().(*admitCall)
 	c.keys[0], c.keys[1], c.args[0], c.args[1] = k0, k1, a0, a1
 	select {
 	case p.calls <- c:
 	case <-p.quit:
-		return nil, errClosed
+		return "", errClosed
 	}
 	select {
 	case <-c.done:
@@ -73,10 +73,10 @@ func (p *pipeliner) eval(k0, k1 string, a0, a1 any) ([]any, error) {
 		select {
 		case <-c.done: // taken by a worker before it exited
 		default:
-			return nil, errClosed // never taken: abandon c, no worker will touch it
+			return "", errClosed // never taken: abandon c, no worker will touch it
 		}
 	}
-	vals, err := c.cmd.Slice()
+	vals, err := c.cmd.Text()
 	c.cmd, c.args[0], c.args[1] = nil, nil, nil
 	callPool.Put(c)
 	return vals, err

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -156,7 +157,9 @@ func TestStoppedRedisFailsFastAndRecovers(t *testing.T) {
 	}
 	t.Logf("Admit with Redis stopped returned after %v: %v", time.Since(start), err)
 	var ne net.Error
-	if err == nil || !(errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED)) {
+	// Refused (a new connection), EOF or reset (a kept connection), or a timeout.
+	if err == nil || !(errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
 		t.Fatalf("Admit with Redis stopped: %v, want a connection or timeout error", err)
 	}
 	srv.Restart()
