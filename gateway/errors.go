@@ -18,7 +18,7 @@ type failure uint8
 const (
 	failMissingToken failure = iota
 	failInvalidToken
-	failOperatorToken
+	failNotGatewayToken
 	failNoRoute
 	failBadPath
 	failTooLarge
@@ -48,7 +48,7 @@ type failureInfo struct {
 var failures = [...]failureInfo{
 	failMissingToken:    {401, "authentication_error", "missing_token", "No API token: send it as Authorization: Bearer, x-api-key or api-key.", true},
 	failInvalidToken:    {401, "authentication_error", "invalid_token", "The API token is malformed.", true},
-	failOperatorToken:   {401, "authentication_error", "invalid_token", "Operator tokens are not valid for gateway traffic: use a member token or workspace key.", true},
+	failNotGatewayToken: {401, "authentication_error", "invalid_token", "Only member tokens (mwt_) and workspace keys (wsk_) are valid for gateway traffic.", true},
 	failNoRoute:         {404, "not_found_error", "unknown_upstream", "No such upstream: the path must start with /{upstream}/.", false},
 	failBadPath:         {400, "invalid_request_error", "invalid_path", "The request path contains a . or .. segment.", false},
 	failTooLarge:        {413, "invalid_request_error", "request_too_large", "The request body exceeds the gateway limit.", false},

@@ -200,8 +200,8 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.fail(ctx, failInvalidToken, nil)
 		return g.none, 0
 	}
-	if p.Kind == token.Operator {
-		g.fail(ctx, failOperatorToken, nil)
+	if p.Kind != token.Member && p.Kind != token.Key { // operator tokens, invitation codes
+		g.fail(ctx, failNotGatewayToken, nil)
 		return g.none, 0
 	}
 	name, rest, ok := parseRoute(ctx.Request.Header.RequestURI())

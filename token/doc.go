@@ -1,5 +1,5 @@
 // Package token defines Tollgate's credential format: member tokens (mwt_),
-// workspace keys (wsk_) and operator tokens (tgo_).
+// workspace keys (wsk_), operator tokens (tgo_) and invitation codes (inv_).
 //
 // A token is prefix + workspace id (12 base62 characters) + secret (43 base62
 // characters, 256 random bits) + checksum (6 base62 characters, CRC-32 of

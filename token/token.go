@@ -16,6 +16,7 @@ const (
 	Member   Kind = iota + 1 // mwt_: one member of one workspace
 	Key                      // wsk_: a workspace's service key
 	Operator                 // tgo_: the gateway operator
+	Invite                   // inv_: an invitation code, accepted once
 )
 
 const (
@@ -51,6 +52,8 @@ func (k Kind) Prefix() string {
 		return "wsk_"
 	case Operator:
 		return "tgo_"
+	case Invite:
+		return "inv_"
 	}
 	return ""
 }
@@ -64,6 +67,8 @@ func (k Kind) String() string {
 		return "key"
 	case Operator:
 		return "operator"
+	case Invite:
+		return "invite"
 	}
 	return "invalid"
 }
@@ -88,6 +93,8 @@ func Parse(b []byte) (Parsed, error) {
 		k = Key
 	case "tgo_":
 		k = Operator
+	case "inv_":
+		k = Invite
 	default:
 		return Parsed{}, ErrPrefix
 	}

@@ -10,7 +10,7 @@ import (
 // TestNewTokensParseBack: every kind round-trips and carries its workspace.
 func TestNewTokensParseBack(t *testing.T) {
 	ws := NewID()
-	for _, k := range []Kind{Member, Key, Operator} {
+	for _, k := range []Kind{Member, Key, Operator, Invite} {
 		tok, err := New(k, ws)
 		if err != nil {
 			t.Fatal(err)
