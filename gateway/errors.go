@@ -28,6 +28,7 @@ const (
 	failRevoked
 	failUnknownUpstream
 	failForbidden
+	failRoleForbidden
 	failLimited
 	failUnavailable
 	failUpstreamDown
@@ -58,6 +59,7 @@ var failures = [...]failureInfo{
 	failRevoked:         {401, "authentication_error", limiter.Revoked.String(), "The API token was revoked or has expired, or its member was removed.", true},
 	failUnknownUpstream: {404, "not_found_error", limiter.UpstreamUnknown.String(), "No such upstream in this workspace.", true},
 	failForbidden:       {403, "permission_error", limiter.Forbidden.String(), "This token may not use this upstream.", true},
+	failRoleForbidden:   {403, "permission_error", limiter.RoleForbidden.String(), "The member's role (reader) may not use the gateway.", true},
 	failLimited:         {429, "rate_limit_error", "rate_limit", "Rate limit reached.", true},
 	failUnavailable:     {503, "service_unavailable_error", limiter.Unavailable.String(), "The gateway cannot reach its store; try again shortly.", true},
 	failUpstreamDown:    {502, "upstream_error", "upstream_unreachable", "The upstream could not be reached.", false},
@@ -76,6 +78,8 @@ func failureOf(o limiter.Outcome) failure {
 		return failUnknownUpstream
 	case limiter.Forbidden:
 		return failForbidden
+	case limiter.RoleForbidden:
+		return failRoleForbidden
 	case limiter.Limited:
 		return failLimited
 	}

@@ -17,7 +17,9 @@ type Request struct {
 // Outcome is the verdict of one admission decision.
 type Outcome uint8
 
-// Outcomes, in the order the store checks them.
+// Outcomes. The store checks Unknown, Revoked, RoleForbidden,
+// UpstreamUnknown, Forbidden, Limited in that order; the values are part of
+// the Redis script's reply and never change.
 const (
 	Allowed         Outcome = iota
 	Unknown                 // no such token: 401
@@ -26,9 +28,10 @@ const (
 	Forbidden               // upstream not allowed for this token: 403
 	Limited                 // a rate limit is exhausted: 429
 	Unavailable             // the store could not decide and the check fails closed: 503
+	RoleForbidden           // the member's role may not use the gateway (reader): 403
 )
 
-var outcomeNames = [...]string{"allowed", "unknown_token", "revoked_token", "unknown_upstream", "forbidden", "rate_limited", "store_unavailable"}
+var outcomeNames = [...]string{"allowed", "unknown_token", "revoked_token", "unknown_upstream", "forbidden", "rate_limited", "store_unavailable", "role_forbidden"}
 
 // String returns the snake_case name of o, used as a metric label and an error code.
 func (o Outcome) String() string {

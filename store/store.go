@@ -30,7 +30,8 @@ type Store interface {
 	//
 	// Checks run in this order and the first failure decides: token exists
 	// (Unknown), token active and not expired and, for member tokens, the
-	// member active (Revoked), upstream exists in the workspace
+	// member active (Revoked), for member tokens the member's role may use the
+	// gateway, i.e. is not RoleReader (RoleForbidden), upstream exists in the workspace
 	// (UpstreamUnknown), upstream allowed for the token (Forbidden), every rate
 	// limit that applies (Limited). Only an Allowed request is counted.
 	//
@@ -89,6 +90,8 @@ type Limits struct {
 type Workspace struct {
 	ID        string    `json:"id"` // token.NewID
 	Name      string    `json:"name"`
+	Personal  bool      `json:"personal,omitempty"` // an account's personal workspace: not deletable while the account exists
+	Plan      string    `json:"plan,omitempty"`     // a Plan name; empty is the default plan
 	Limits    Limits    `json:"limits"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -110,7 +113,12 @@ type Member struct {
 	Role        string       `json:"role"` // owner, admin, member, reader
 	Status      MemberStatus `json:"status"`
 	RPM         int64        `json:"rpm"` // override of Limits.MemberRPM; 0 uses the workspace's
+	AccountID   string       `json:"account_id,omitempty"`
 	CreatedAt   time.Time    `json:"created_at"`
+	// LastActive is when the member's token was last admitted, to the minute
+	// (Admit records it at most once a minute). Zero: never. Read-only for
+	// callers: PutMember keeps the stored value.
+	LastActive time.Time `json:"last_active,omitzero"`
 }
 
 // TokenStatus is a token's state.
@@ -136,6 +144,9 @@ type Token struct {
 	Upstreams   []string    `json:"upstreams,omitempty"` // allowed upstream names; empty allows all
 	ExpiresAt   time.Time   `json:"expires_at,omitzero"` // zero never expires
 	CreatedAt   time.Time   `json:"created_at"`
+	// LastUsed is when the token was last admitted, to the minute (Admit
+	// records it at most once a minute). Zero: never.
+	LastUsed time.Time `json:"last_used,omitzero"`
 }
 
 // Upstream kinds.
