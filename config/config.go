@@ -16,6 +16,25 @@ type Config struct {
 	ShutdownGrace time.Duration `yaml:"shutdown_grace"` // how long in-flight requests may finish after a stop signal
 	Log           LogConfig     `yaml:"log"`
 	Debug         DebugConfig   `yaml:"debug"`
+	SMTP          SMTPConfig    `yaml:"smtp"`
+}
+
+// SMTPConfig is the mail server used to send invitations and alerts. The
+// zero Addr disables e-mail: the inviter is given the accept link instead.
+type SMTPConfig struct {
+	Addr     string `yaml:"addr"`     // submission server, host:port (usually port 587); empty disables e-mail
+	From     string `yaml:"from"`     // sender address, such as "Tollgate <tollgate@example.com>"; required with addr
+	Username string `yaml:"username"` // AUTH PLAIN user; empty sends without authentication
+	// Password is the AUTH PLAIN password, best set as TOLLGATE_SMTP_PASSWORD.
+	// It is never logged (see Redacted) and never quoted in an error.
+	Password string `yaml:"password"`
+	// StartTLS is auto (upgrade when the server offers it), always (refuse
+	// to send without it) or never (plain text; only for a local relay).
+	StartTLS string `yaml:"starttls"`
+	// PublicURL is the externally reachable base URL of the admin listener,
+	// used in accept links. Empty derives it from admin_listen (see
+	// Config.PublicURL).
+	PublicURL string `yaml:"public_url"`
 }
 
 // DebugConfig holds switches for diagnosing a running gateway.

@@ -25,5 +25,6 @@ func Default() Config {
 		},
 		ShutdownGrace: 30 * time.Second,
 		Log:           LogConfig{Level: "info", Format: "text"},
+		SMTP:          SMTPConfig{StartTLS: "auto"},
 	}
 }

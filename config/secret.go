@@ -17,8 +17,12 @@ func (c *Config) OperatorHash() (token.Hash, bool) {
 }
 
 // Redacted returns a copy of c that is safe to log: the operator token is
-// reduced to its display prefix and a Redis password is masked.
+// reduced to its display prefix, and a Redis password and the SMTP password
+// are masked.
 func (c Config) Redacted() Config {
+	if c.SMTP.Password != "" {
+		c.SMTP.Password = "xxxxx"
+	}
 	if c.OperatorToken != "" {
 		c.OperatorToken = token.Display(c.OperatorToken)
 	}

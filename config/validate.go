@@ -13,8 +13,8 @@ import (
 )
 
 // Validate reports every problem of c at once (joined with errors.Join), each
-// naming its field by dotted YAML path. It never includes the operator token
-// or a Redis URL in a message, since both may carry secrets.
+// naming its field by dotted YAML path. It never includes the operator token,
+// a Redis URL or the SMTP password in a message, since all may carry secrets.
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
@@ -42,6 +42,7 @@ func (c *Config) Validate() error {
 	}
 	c.Store.validate(bad)
 	c.Proxy.validate(bad)
+	c.SMTP.validate(bad)
 	if c.ShutdownGrace < 0 {
 		bad("shutdown_grace", "must not be negative, got %s", c.ShutdownGrace)
 	}
