@@ -12,6 +12,15 @@
 // bucketed sliding window (limiter.Counter with limiter.Decide) exactly,
 // including Remaining, Reset and RetryAfter.
 //
+// RunTeams checks the store.Teams half: accounts and memberships, workspace
+// update and delete (tokens Unknown at once), GetTokenByHash, invitations
+// (duplicates, seats counting active members and pending unexpired
+// invitations, expiry by the fake clock, a 20-way race for the last seat,
+// compare-and-set updates, atomic acceptance), plans, the audit log and its
+// filters, and the admission additions: readers are RoleForbidden and not
+// counted, role changes are seen at once, and admitted requests record
+// LastActive and LastUsed at most once a minute. RunAll runs both.
+//
 // Each subtest uses fresh random workspace ids, so backends may share one
 // server between subtests. Times used by the suite are whole milliseconds.
 package storetest
