@@ -29,7 +29,8 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 	return nil
 }
 
-// admit runs the checks in order. The caller holds ws.mu.
+// admit runs the checks in order and, when the request is allowed, records
+// the token's and member's last activity in memory. The caller holds ws.mu.
 func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision) {
 	d.UpstreamRev = ws.upstreamRev
 	ts := ws.byHash[r.TokenHash]
@@ -46,6 +47,8 @@ func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision)
 	switch {
 	case !ws.active(t, ms, now):
 		d.Outcome = limiter.Revoked
+	case ms != nil && ms.rec.Role == store.RoleReader:
+		d.Outcome = limiter.RoleForbidden
 	case ws.upstreams[r.Upstream] == nil:
 		d.Outcome = limiter.UpstreamUnknown
 	case !allows(t.Upstreams, r.Upstream):
@@ -113,6 +116,7 @@ func (ws *wsState) limit(now time.Time, ts *tokenState, ms *memberState, d *limi
 	for _, c := range counters[:n] {
 		c.Add(now)
 	}
+	touch(now, ts, ms)
 }
 
 // pick returns override when it is set, else def.

@@ -2,6 +2,7 @@ package embedded_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -105,3 +106,5 @@ func want(t testing.TB, d limiter.Decision, o limiter.Outcome, what string) {
 		t.Fatalf("%s: outcome %v, want %v (%+v)", what, d.Outcome, o, d)
 	}
 }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -13,8 +14,10 @@ import (
 
 // PutMember creates or replaces a member of an existing workspace. It fills
 // m's empty Status with MemberActive and a zero CreatedAt with the stored
-// member's, or the clock's for a new member. Replacing a member keeps its
-// rate counter; a Status other than active refuses its tokens at once.
+// member's, or the clock's for a new member. LastActive is the store's: m's
+// is replaced by the stored value (zero for a new member), which this write
+// also persists. Replacing a member keeps its rate counter; a Status other
+// than active refuses its tokens, and a new Role applies, from the next Admit.
 func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err := validateMember(m); err != nil {
 		return err
@@ -23,18 +26,25 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(m.WorkspaceID); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	if m.Status == "" {
 		m.Status = store.MemberActive
 	}
-	if m.CreatedAt.IsZero() {
-		m.CreatedAt = s.clock().UTC()
-		ws.mu.Lock()
-		if old := ws.members[m.ID]; old != nil {
+	ws.mu.Lock()
+	old := ws.members[m.ID]
+	m.LastActive = time.Time{}
+	if old != nil {
+		m.LastActive = old.rec.LastActive
+		if m.CreatedAt.IsZero() {
 			m.CreatedAt = old.rec.CreatedAt
 		}
-		ws.mu.Unlock()
+	}
+	ws.mu.Unlock()
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = s.clock().UTC()
 	}
 	rec := *m
 	if err := s.update(func(tx *bolt.Tx) error {
@@ -43,13 +53,22 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 		return err
 	}
 	ws.mu.Lock()
-	if old := ws.members[rec.ID]; old != nil {
-		old.rec = rec
-	} else {
-		ws.members[rec.ID] = &memberState{rec: rec}
-	}
+	ws.publishMember(rec)
 	ws.mu.Unlock()
 	return nil
+}
+
+// publishMember puts rec, just written to disk, in memory, keeping any later
+// activity Admit recorded meanwhile. The caller holds ws.mu.
+func (ws *wsState) publishMember(rec store.Member) {
+	old := ws.members[rec.ID]
+	if old == nil {
+		ws.members[rec.ID] = &memberState{rec: rec}
+		return
+	}
+	written := rec.LastActive
+	rec.LastActive = later(written, old.rec.LastActive)
+	old.rec, old.dirty = rec, rec.LastActive.After(written)
 }
 
 // GetMember returns a copy of the member.

@@ -19,11 +19,24 @@ import (
 //	workspaces/<workspace id>/members/<id>   store.Member
 //	workspaces/<workspace id>/tokens/<id>    store.Token
 //	workspaces/<workspace id>/upstreams/<n>  store.Upstream
+//	workspaces/<workspace id>/invitations/<id>  store.Invitation
+//	workspaces/<workspace id>/audit/<key>    store.AuditEntry (key: see auditKey)
+//	workspaces/<workspace id>/audit_ids/<id> <key>, to resume a listing after an entry
+//	accounts/<id>                            store.Account
+//	plans/<name>                             store.Plan
+//
+// Child buckets added after the first release (invitations, audit,
+// audit_ids) are created on first write, so older files open unchanged.
 var (
-	bucketWorkspaces = []byte("workspaces")
-	bucketMembers    = []byte("members")
-	bucketTokens     = []byte("tokens")
-	bucketUpstreams  = []byte("upstreams")
+	bucketWorkspaces  = []byte("workspaces")
+	bucketMembers     = []byte("members")
+	bucketTokens      = []byte("tokens")
+	bucketUpstreams   = []byte("upstreams")
+	bucketInvitations = []byte("invitations")
+	bucketAudit       = []byte("audit")
+	bucketAuditIDs    = []byte("audit_ids")
+	bucketAccounts    = []byte("accounts")
+	bucketPlans       = []byte("plans")
 	keyWorkspace     = []byte("workspace")
 	keyUpstreamRev   = []byte("upstream_rev")
 )
@@ -72,7 +85,9 @@ func putRecord(tx *bolt.Tx, ws string, child []byte, key string, v any) error {
 		return err
 	}
 	if child != nil {
-		b = b.Bucket(child)
+		if b, err = b.CreateBucketIfNotExists(child); err != nil {
+			return err
+		}
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -131,6 +146,11 @@ func loadWorkspace(b *bolt.Bucket) (*wsState, error) {
 	if err == nil {
 		err = forEach(b.Bucket(bucketUpstreams), func(u store.Upstream) {
 			ws.upstreams[u.Name] = &u
+		})
+	}
+	if err == nil {
+		err = forEach(b.Bucket(bucketInvitations), func(inv store.Invitation) {
+			ws.invitations[inv.ID] = &inv
 		})
 	}
 	return ws, err

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"fmt"
 	"slices"
 	"sync"
 
@@ -19,10 +20,12 @@ type wsState struct {
 	rec         store.Workspace
 	upstreamRev int64
 	members     map[string]*memberState
-	tokens      map[string]*tokenState     // by token id
-	byHash      map[token.Hash]*tokenState // by token hash, for Admit
-	upstreams   map[string]*store.Upstream // by name
-	counter     limiter.Counter            // ScopeWorkspace
+	tokens      map[string]*tokenState       // by token id
+	byHash      map[token.Hash]*tokenState   // by token hash, for Admit
+	upstreams   map[string]*store.Upstream   // by name
+	invitations map[string]*store.Invitation // by id
+	counter     limiter.Counter              // ScopeWorkspace
+	deleted     bool                         // DeleteWorkspace ran; writes through a stale pointer fail
 }
 
 // memberState is a member and its ScopeMember counter, which is shared by
@@ -30,21 +33,24 @@ type wsState struct {
 type memberState struct {
 	rec     store.Member
 	counter limiter.Counter
+	dirty   bool // rec.LastActive is newer in memory than on disk (see activity.go)
 }
 
 // tokenState is a token and, for workspace keys, its ScopeKey counter.
 type tokenState struct {
 	rec     store.Token
 	counter limiter.Counter
+	dirty   bool // rec.LastUsed is newer in memory than on disk (see activity.go)
 }
 
 func newWSState(w store.Workspace) *wsState {
 	return &wsState{
-		rec:       w,
-		members:   make(map[string]*memberState),
-		tokens:    make(map[string]*tokenState),
-		byHash:    make(map[token.Hash]*tokenState),
-		upstreams: make(map[string]*store.Upstream),
+		rec:         w,
+		members:     make(map[string]*memberState),
+		tokens:      make(map[string]*tokenState),
+		byHash:      make(map[token.Hash]*tokenState),
+		upstreams:   make(map[string]*store.Upstream),
+		invitations: make(map[string]*store.Invitation),
 	}
 }
 
@@ -66,4 +72,16 @@ func cloneToken(t store.Token) store.Token {
 func cloneUpstream(u *store.Upstream) *store.Upstream {
 	c := *u
 	return &c
+}
+
+// lockWrite takes ws.write for an admin write of workspace id. It fails with
+// store.ErrNotFound, holding nothing, when the workspace was deleted after
+// the caller found it.
+func (ws *wsState) lockWrite(id string) error {
+	ws.write.Lock()
+	if ws.deleted {
+		ws.write.Unlock()
+		return fmt.Errorf("embedded: workspace %q: %w", id, store.ErrNotFound)
+	}
+	return nil
 }

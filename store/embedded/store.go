@@ -48,11 +48,15 @@ type Store struct {
 	log    *slog.Logger
 	closed atomic.Bool
 
-	mu         sync.Mutex                          // serialises CreateWorkspace
-	workspaces atomic.Pointer[map[string]*wsState] // immutable; replaced on create
+	mu         sync.Mutex                          // serialises CreateWorkspace and DeleteWorkspace
+	workspaces atomic.Pointer[map[string]*wsState] // immutable; replaced on create and delete
+	global     *globals                            // accounts and plans
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Teams = (*Store)(nil)
+)
 
 // Open opens or creates the database in dir, creating dir with mode 0700 if
 // it is missing, and loads everything into memory. It fails after about a
@@ -85,6 +89,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("embedded: load %s: %w", path, err)
 	}
+	if s.global, err = loadGlobals(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("embedded: load %s: %w", path, err)
+	}
 	s.workspaces.Store(&m)
 	s.log.Info("embedded store opened", "path", path, "workspaces", len(m))
 	return s, nil
@@ -98,13 +106,19 @@ func (s *Store) Ping(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Close closes the database. Every later call fails with ErrClosed.
+// Close writes the last activity that Admit recorded in memory (see
+// activity.go) and closes the database. Every later call fails with
+// ErrClosed.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	flushErr := s.flushActivity()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close %s: %w", s.path, err)
+	}
+	if flushErr != nil {
+		return fmt.Errorf("embedded: write last activity on close: %w", flushErr)
 	}
 	return nil
 }

@@ -8,10 +8,14 @@ import (
 	"github.com/tollgate-dev/tollgate/store/storetest"
 )
 
-// TestContract runs the shared store contract suite against the embedded
-// store, so both backends are held to the same behaviour.
+// TestContract runs the shared store contract suite, store.Store and
+// store.Teams, against the embedded store, so both backends are held to the
+// same behaviour.
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, clock *storetest.FakeClock) store.Store {
+	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) interface {
+		store.Store
+		store.Teams
+	} {
 		s, err := embedded.Open(t.TempDir(), embedded.Options{Clock: clock.Now})
 		if err != nil {
 			t.Fatal(err)

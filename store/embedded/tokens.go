@@ -25,7 +25,9 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(t.WorkspaceID); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	if err := ws.checkNewToken(t); err != nil {
 		return err
@@ -98,13 +100,16 @@ func (s *Store) ListTokens(ctx context.Context, workspace string) ([]store.Token
 }
 
 // RevokeToken marks the token revoked, on disk and then in memory; the next
-// Admit refuses it. Revoking a revoked token is not an error.
+// Admit refuses it. Revoking a revoked token is not an error. The write also
+// persists the token's LastUsed.
 func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	ws, err := s.lookup(ctx, workspace)
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(workspace); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	ws.mu.Lock()
 	ts := ws.tokens[id]
@@ -127,6 +132,24 @@ func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	}
 	ws.mu.Lock()
 	ts.rec.Status = store.TokenRevoked
+	ts.dirty = ts.rec.LastUsed.After(rec.LastUsed)
 	ws.mu.Unlock()
 	return nil
+}
+
+// GetTokenByHash returns a copy of the workspace's token whose hash is h,
+// read from the same records Admit reads, so its status is current.
+func (s *Store) GetTokenByHash(ctx context.Context, workspace string, h token.Hash) (*store.Token, error) {
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, err
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	ts := ws.byHash[h]
+	if ts == nil {
+		return nil, fmt.Errorf("embedded: token by hash in workspace %q: %w", workspace, store.ErrNotFound)
+	}
+	t := cloneToken(ts.rec)
+	return &t, nil
 }

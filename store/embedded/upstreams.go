@@ -22,7 +22,9 @@ func (s *Store) PutUpstream(ctx context.Context, u *store.Upstream) error {
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(u.WorkspaceID); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	ws.mu.Lock()
 	old, rev := ws.upstreams[u.Name], ws.upstreamRev+1
@@ -87,7 +89,9 @@ func (s *Store) DeleteUpstream(ctx context.Context, workspace, name string) erro
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(workspace); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	ws.mu.Lock()
 	exists, rev := ws.upstreams[name] != nil, ws.upstreamRev+1

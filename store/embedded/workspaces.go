@@ -89,7 +89,9 @@ func (s *Store) SetLimits(ctx context.Context, workspace string, l store.Limits)
 	if err != nil {
 		return err
 	}
-	ws.write.Lock()
+	if err := ws.lockWrite(workspace); err != nil {
+		return err
+	}
 	defer ws.write.Unlock()
 	ws.mu.Lock()
 	rec := ws.rec
