@@ -5,15 +5,24 @@
 //
 // Workspaces (with their limits), members, tokens (the SHA-256 hash only,
 // never the token), upstreams (including their credentials, so the data
-// directory must stay private: it is created 0700 and the file 0600) and each
-// workspace's upstream revision. Every admin method writes through to bbolt
-// in one transaction before it returns, so a write that returned survives a
-// crash, and the upstream revision never goes backwards across restarts.
+// directory must stay private: it is created 0700 and the file 0600), each
+// workspace's upstream revision, invitations (code hash only) and audit log,
+// and the global accounts and plans. Every admin method writes through to
+// bbolt in one transaction before it returns, so a write that returned
+// survives a crash, and the upstream revision never goes backwards across
+// restarts. AcceptInvitation writes its member, token and invitation in one
+// transaction; DeleteWorkspace removes the workspace's whole bucket in one.
+//
+// The exception is last activity (Member.LastActive, Token.LastUsed): Admit
+// records it in memory only, to the minute, and it reaches the disk with the
+// next admin write of that record or on Close (see activity.go). A crash
+// loses at most that much of it; admission never depends on it.
 //
 // # What is in memory
 //
-// Open loads the whole database into maps, and every admin write updates them
-// after its transaction commits. Admit reads only these maps: no disk I/O and
+// Open loads the whole database except the audit log into maps, and every
+// admin write updates them after its transaction commits. The audit log is
+// read from disk by ListAudit, in key order, which is time order. Admit reads only these maps: no disk I/O and
 // no allocation on the request path. The rate-limit counters
 // (limiter.Counter, one per member, per key and per workspace) live only in
 // memory and start empty after a restart: a restart forgives at most one
@@ -29,7 +38,11 @@
 // serialises the workspace's admin writes and is held across the bbolt
 // commit, so a slow fsync never blocks admission. mu is taken only briefly,
 // after the commit, to publish the change: a write is seen by the very next
-// Admit that starts after the method returns.
+// Admit that starts after the method returns. Checks that must be atomic with
+// their write (CreateInvitation's duplicate and seat checks, AcceptInvitation)
+// read memory and commit while holding write, so concurrent calls for the
+// last seat or the same code run one at a time. Accounts and plans have one
+// global mutex, held the same way.
 //
 // # One process
 //

@@ -37,8 +37,8 @@ var (
 	bucketAuditIDs    = []byte("audit_ids")
 	bucketAccounts    = []byte("accounts")
 	bucketPlans       = []byte("plans")
-	keyWorkspace     = []byte("workspace")
-	keyUpstreamRev   = []byte("upstream_rev")
+	keyWorkspace      = []byte("workspace")
+	keyUpstreamRev    = []byte("upstream_rev")
 )
 
 // update runs fn in one read-write transaction, committed before it returns.
