@@ -89,3 +89,46 @@ func TestDeleteWorkspaceRefusesStaleWrites(t *testing.T) {
 	f.open()
 	want(t, f.admit(f.tok, "openai"), limiter.Unknown, "after delete and reopen")
 }
+
+// TestLastActiveNeverLostToRacingWrites: admissions moving LastActive on
+// while PutMember and RevokeToken write the same records concurrently; after
+// Close and Open the last recorded minute is on disk (run with -race).
+func TestLastActiveNeverLostToRacingWrites(t *testing.T) {
+	f := newFixture(t, store.Limits{})
+	other := f.newToken(token.Member, nil)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				if err := f.s.PutMember(f.ctx, f.member); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := f.s.RevokeToken(f.ctx, f.ws, other.ID); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	var last time.Time
+	for i := range 200 {
+		f.clock.Set(start.Add(time.Duration(i) * time.Minute))
+		want(t, f.admit(f.tok, "openai"), limiter.Allowed, "admit")
+		last = f.clock.Now()
+	}
+	close(stop)
+	<-done
+	must(t, f.s.Close())
+	f.open()
+	m, _ := f.s.GetMember(f.ctx, f.ws, f.member.ID)
+	tk, _ := f.s.GetToken(f.ctx, f.ws, f.tok.ID)
+	if !m.LastActive.Equal(last) || !tk.LastUsed.Equal(last) {
+		t.Fatalf("after reopen LastActive %v, LastUsed %v; want %v", m.LastActive, tk.LastUsed, last)
+	}
+}
