@@ -1,0 +1,125 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/spf13/cobra"
+)
+
+var inviteCols = cols("ID", "id", "EMAIL", "email", "ROLE", "role", "STATUS", "status", "EXPIRES", "expires_at")
+
+func inviteCmd(e *cliEnv) *cobra.Command {
+	return group("invite", "Invite people by e-mail; accept or decline an invitation",
+		"  tollgate invite create ada@example.com --role admin\n  tollgate invite accept inv_XXXX",
+		inviteCreateCmd(e), inviteListCmd(e), inviteActionCmd(e, "resend"), inviteActionCmd(e, "cancel"),
+		inviteAnswerCmd(e, "accept"), inviteAnswerCmd(e, "decline"))
+}
+
+func inviteCreateCmd(e *cliEnv) *cobra.Command {
+	var role string
+	c := &cobra.Command{
+		Use:     "create EMAIL",
+		Short:   "Invite a person with a role; without SMTP, prints the code and link to pass on",
+		Example: "  tollgate invite create ada@example.com\n  tollgate invite create bob@example.com --role reader -w 01JABCDEF",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := e.wsCall(cmd, http.MethodPost, "/invitations", map[string]any{"email": args[0], "role": role})
+			if err != nil {
+				return err
+			}
+			return e.showInvitation(cmd, raw)
+		},
+	}
+	c.Flags().StringVar(&role, "role", "member", "admin, member or reader")
+	return c
+}
+
+// showInvitation prints a created or resent invitation and, when the API
+// hands them over (no SMTP), the code and accept link once.
+func (e *cliEnv) showInvitation(cmd *cobra.Command, raw []byte) error {
+	if err := e.showCreated(cmd, raw, "invitation", inviteCols, "invitation code", "code"); err != nil {
+		return err
+	}
+	if link := secretAt(raw, "accept_url"); link != "" && !e.json() {
+		showSecret(cmd, "accept link", link)
+	}
+	return nil
+}
+
+func inviteListCmd(e *cliEnv) *cobra.Command {
+	var p pageFlags
+	c := &cobra.Command{
+		Use:     "list",
+		Short:   "List the workspace's invitations and their states (owner or admin)",
+		Example: "  tollgate invite list\n  tollgate invite list -o json",
+		Args:    usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			raw, err := e.wsCall(cmd, http.MethodGet, "/invitations"+p.query(), nil)
+			if err != nil {
+				return err
+			}
+			return e.show(cmd, raw, "", inviteCols)
+		},
+	}
+	p.bind(c)
+	return c
+}
+
+// inviteActionCmd is `invite resend` or `invite cancel`.
+func inviteActionCmd(e *cliEnv, verb string) *cobra.Command {
+	short := map[string]string{
+		"resend": "Resend an invitation: a new code, expiry reset to 7 days",
+		"cancel": "Cancel a pending invitation: its code stops working",
+	}[verb]
+	return &cobra.Command{
+		Use:     verb + " INVITATION_ID",
+		Short:   short,
+		Example: "  tollgate invite " + verb + " 01JINVITE",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := e.wsCall(cmd, http.MethodPost, "/invitations/"+seg(args[0])+":"+verb, nil)
+			if err != nil {
+				return err
+			}
+			if verb == "resend" {
+				return e.showInvitation(cmd, raw)
+			}
+			root := ""
+			if v, _ := decode(raw); lookup(v, "invitation") != nil {
+				root = "invitation"
+			}
+			return e.show(cmd, raw, root, inviteCols)
+		},
+	}
+}
+
+// inviteAnswerCmd is `invite accept CODE` or `invite decline CODE`: no
+// token needed, the code is the credential.
+func inviteAnswerCmd(e *cliEnv, verb string) *cobra.Command {
+	short := map[string]string{
+		"accept":  "Accept an invitation with its code; prints your member token once (no login needed)",
+		"decline": "Decline an invitation with its code (no login needed)",
+	}[verb]
+	return &cobra.Command{
+		Use:     verb + " CODE",
+		Short:   short,
+		Example: "  tollgate invite " + verb + " inv_XXXX --addr https://gw.example.com:9090",
+		Args:    usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := e.start(cmd, false)
+			if err != nil {
+				return err
+			}
+			c.token = "" // the code is the credential; never send a stored token along
+			raw, err := c.do(cmd.Context(), http.MethodPost, "/v1/invitations:"+verb, map[string]any{"code": args[0]})
+			if err != nil {
+				return err
+			}
+			if verb == "decline" {
+				return e.show(cmd, raw, "invitation", inviteCols)
+			}
+			return e.showCreated(cmd, raw, "", cols("WORKSPACE", "workspace.id", "NAME", "workspace.name",
+				"MEMBER", "member.id", "EMAIL", "member.email", "ROLE", "member.role"), "member token", "token")
+		},
+	}
+}
