@@ -13,6 +13,7 @@ func TestInvitationFindsCodeInAnyPartOfTheLink(t *testing.T) {
 		"https://tg.example.com/v1/invitations/" + code + "/accept",
 		"https://tg.example.com/accept?x=1&code=" + code,
 		"https://tg.example.com/accept#" + code,
+		"http://localhost:9090/v1/invitations:accept?code=" + code, // the admin API's link
 	} {
 		m := Invitation("a@example.com", "ws", "bob", "member", link, time.Unix(0, 0))
 		if !strings.Contains(m.Text, "tollgate invite accept "+code+"\n") {
