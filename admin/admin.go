@@ -1,9 +1,11 @@
 package admin
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/pprof"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,12 +19,18 @@ import (
 // MaxBodyBytes is the largest request body the admin API reads.
 const MaxBodyBytes = 1 << 20
 
+// Backend is the store the admin API needs: the core store and its teams part.
+type Backend interface {
+	store.Store
+	store.Teams
+}
+
 // Deps are what the admin API needs. Store is required; the rest have
 // usable zero values.
 type Deps struct {
-	Store store.Store
+	Store Backend
 	// OperatorHash is token.HashOf the operator token. The zero Hash refuses
-	// every authenticated call: no operator token is configured.
+	// every operator call: no operator token is configured.
 	OperatorHash token.Hash
 	Logger       *slog.Logger         // default discards
 	Registry     *prometheus.Registry // served at /metrics; default a new empty registry
@@ -35,29 +43,43 @@ type Deps struct {
 	// Draining reports that the process is shutting down; /readyz then
 	// answers 503. Nil never drains.
 	Draining func() bool
+	// Mailer e-mails invitations. Nil means no SMTP: the invitation's accept
+	// link and code go back to the inviter in the API response instead.
+	Mailer Mailer
+	// PublicURL is the admin API's base URL as people reach it, such as
+	// https://gateway.example.com:9090, for invitation accept links.
+	PublicURL string
 }
 
 // api holds the dependencies shared by all handlers.
 type api struct {
-	draining func() bool
-	usageOf  func(workspace string) []meter.Count
-	store    store.Store
-	op       token.Hash
-	log      *slog.Logger
-	now      func() time.Time
+	draining  func() bool
+	usageOf   func(workspace string) []meter.Count
+	store     Backend
+	op        token.Hash
+	log       *slog.Logger
+	now       func() time.Time
+	mailer    Mailer
+	publicURL string
 }
 
 // route is one registered endpoint. The route table is the single list that
-// New registers and that the OpenAPI test checks against the document.
+// New registers, that the OpenAPI test checks against the document and that
+// the permission matrix test walks.
 type route struct {
 	method, pattern string
 	handle          handlerFunc
-	public          bool // no operator token needed
+	public          bool       // no token needed
+	perm            Permission // what an authenticated caller needs
+	action          string     // the audit action of a mutating route; "" records nothing
 }
 
-// New returns the admin API handler.
+// New returns the admin API handler. It seeds the default plans that the
+// store lacks.
 func New(deps Deps) http.Handler {
-	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock, usageOf: deps.Usage, draining: deps.Draining}
+	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock,
+		usageOf: deps.Usage, draining: deps.Draining, mailer: deps.Mailer,
+		publicURL: strings.TrimRight(deps.PublicURL, "/")}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -68,13 +90,16 @@ func New(deps Deps) http.Handler {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	mux := http.NewServeMux()
-	for _, rt := range a.routes() {
-		h := a.wrap(rt.handle)
-		if !rt.public {
-			h = a.authenticate(h)
+	if a.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := a.seedPlans(ctx); err != nil {
+			a.log.Error("admin: seeding default plans failed; defaults still apply", "err", err)
 		}
-		mux.Handle(rt.method+" "+rt.pattern, h)
+		cancel()
+	}
+	mux := http.NewServeMux()
+	for pattern, rts := range groupRoutes(a.routes()) {
+		mux.Handle(pattern, a.dispatch(rts))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	if deps.Pprof {
@@ -82,43 +107,10 @@ func New(deps Deps) http.Handler {
 		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	}
-	mux.Handle("/", a.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return errNotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
-	}))
+	mux.Handle("/", a.wrap(noEndpoint))
 	return mux
 }
 
-// routes lists every endpoint under its Go 1.22 ServeMux pattern.
-func (a *api) routes() []route {
-	const ws = "/v1/workspaces/{ws}"
-	return []route{
-		{"GET", "/healthz", a.healthz, true},
-		{"GET", "/readyz", a.readyz, true},
-		{"GET", "/v1/openapi.json", serveOpenAPI, true},
-
-		{"POST", "/v1/workspaces", a.createWorkspace, false},
-		{"GET", "/v1/workspaces", a.listWorkspaces, false},
-		{"GET", ws, a.getWorkspace, false},
-		{"PUT", ws + "/limits", a.setLimits, false},
-
-		{"POST", ws + "/members", a.createMember, false},
-		{"GET", ws + "/members", a.listMembers, false},
-		{"GET", ws + "/members/{id}", a.getMember, false},
-		{"PATCH", ws + "/members/{id}", a.updateMember, false},
-		{"DELETE", ws + "/members/{id}", a.removeMember, false},
-		{"POST", ws + "/members/{id}/token:rotate", a.rotateMemberToken, false},
-
-		{"POST", ws + "/keys", a.createKey, false},
-		{"GET", ws + "/keys", a.listKeys, false},
-		{"DELETE", ws + "/keys/{id}", a.revokeKey, false},
-		{"DELETE", ws + "/tokens/{id}", a.revokeToken, false},
-
-		{"POST", ws + "/upstreams", a.createUpstream, false},
-		{"GET", ws + "/upstreams", a.listUpstreams, false},
-		{"GET", ws + "/upstreams/{name}", a.getUpstream, false},
-		{"PUT", ws + "/upstreams/{name}", a.replaceUpstream, false},
-		{"DELETE", ws + "/upstreams/{name}", a.deleteUpstream, false},
-
-		{"GET", ws + "/usage", a.usage, false},
-	}
+func noEndpoint(w http.ResponseWriter, r *http.Request) error {
+	return errNotFound("no such endpoint: %s %s", r.Method, r.URL.Path)
 }

@@ -26,7 +26,7 @@ func TestBadBodiesAreRefusedNamingTheField(t *testing.T) {
 		code               string
 		msg                []string
 	}{
-		{"unknown top field", "POST", "/v1/workspaces", `{"name":"a","nmae":"b"}`, 400, CodeUnknownField, []string{`"nmae"`, "name, limits"}},
+		{"unknown top field", "POST", "/v1/workspaces", `{"name":"a","nmae":"b"}`, 400, CodeUnknownField, []string{`"nmae"`, "name, plan, owner_email, limits"}},
 		{"unknown nested field", "POST", "/v1/workspaces", `{"name":"a","limits":{"member_rp":1}}`, 400, CodeUnknownField, []string{`"limits.member_rp"`}},
 		{"case variant is unknown", "POST", "/v1/workspaces", `{"Name":"a"}`, 400, CodeUnknownField, []string{`"Name"`}},
 		{"unknown member field", "POST", base + "/members", `{"email":"a@b.co","role":"member","team":"x"}`, 400, CodeUnknownField, []string{`"team"`}},
@@ -39,7 +39,7 @@ func TestBadBodiesAreRefusedNamingTheField(t *testing.T) {
 		{"empty body", "POST", "/v1/workspaces", ``, 400, CodeInvalidRequest, []string{"body is required"}},
 		{"missing name", "POST", "/v1/workspaces", `{}`, 400, CodeInvalidRequest, []string{"name: required"}},
 		{"long name", "POST", "/v1/workspaces", map[string]any{"name": strings.Repeat("a", 101)}, 400, CodeInvalidRequest, []string{"name: at most"}},
-		{"negative limit", "POST", "/v1/workspaces", `{"name":"a","limits":{"key_rpm":-1}}`, 400, CodeInvalidRequest, []string{"limits.key_rpm"}},
+		{"negative limit", "POST", "/v1/workspaces", `{"name":"a","owner_email":"a@x.io","limits":{"key_rpm":-1}}`, 400, CodeInvalidRequest, []string{"limits.key_rpm"}},
 		{"limits missing field", "PUT", base + "/limits", `{"member_rpm":1,"key_rpm":1}`, 400, CodeInvalidRequest, []string{"workspace_rpm: required"}},
 		{"bad email", "POST", base + "/members", `{"email":"Alice <a@b.co>","role":"member"}`, 400, CodeInvalidRequest, []string{"email"}},
 		{"bad role", "POST", base + "/members", `{"email":"a@b.co","role":"god"}`, 400, CodeInvalidRequest, []string{"role"}},

@@ -13,10 +13,15 @@ import (
 const (
 	CodeInvalidRequest   = "invalid_request"   // 400: a field is missing or wrong; the message names it
 	CodeUnknownField     = "unknown_field"     // 400: the body has a field the endpoint does not know
-	CodeUnauthorized     = "unauthorized"      // 401: missing or wrong operator token
+	CodeUnauthorized     = "unauthorized"      // 401: missing, wrong, revoked or removed token
+	CodeForbidden        = "forbidden"         // 403: the caller's role lacks the permission the endpoint needs
 	CodeNotFound         = "not_found"         // 404: no such workspace, member, key, token, upstream or endpoint
 	CodeConflict         = "conflict"          // 409: the request contradicts the current state
 	CodeRequestTooLarge  = "request_too_large" // 413: the body exceeds MaxBodyBytes
+	CodeUnprocessable    = "unprocessable"     // 422: a business rule refuses it (personal workspace, owner rules)
+	CodeSeatLimit        = "seat_limit"        // 422: the plan's seats are taken; the message has the numbers
+	CodeKeyLimit         = "key_limit"         // 422: the plan's workspace-key limit is reached
+	CodePlanLimit        = "plan_limit"        // 422: the new plan is below current use; the message has the numbers
 	CodeStoreUnavailable = "store_unavailable" // 503: the store did not answer
 	CodeShuttingDown     = "shutting_down"     // 503: the process is draining before it exits
 	CodeInternal         = "internal"          // 500: a bug or an unexpected store failure; details are logged
@@ -48,6 +53,14 @@ func errConflict(format string, args ...any) *apiError {
 	return newError(http.StatusConflict, CodeConflict, format, args...)
 }
 
+func errUnprocessable(format string, args ...any) *apiError {
+	return newError(http.StatusUnprocessableEntity, CodeUnprocessable, format, args...)
+}
+
+func errForbidden(p Permission) *apiError {
+	return newError(http.StatusForbidden, CodeForbidden, "your role lacks the %s permission", p)
+}
+
 // handlerFunc is an endpoint that returns its failure instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -69,6 +82,8 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae = errNotFound("not found")
 	case errors.Is(err, store.ErrExists):
 		ae = errConflict("already exists")
+	case errors.Is(err, store.ErrConflict):
+		ae = errConflict("the record changed state; reload and retry")
 	default:
 		a.log.Error("admin: request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = newError(http.StatusInternalServerError, CodeInternal, "internal error")

@@ -139,12 +139,20 @@ func (e *env) mustFail(status int, code, method, path string, body any, msg ...s
 	}
 }
 
-// workspace creates a workspace and returns its id.
+// workspace creates a team workspace owned by owner-<name>@example.com and
+// returns its id.
 func (e *env) workspace(name string) string {
 	e.t.Helper()
-	var w workspaceView
-	e.must(http.StatusCreated, "POST", "/v1/workspaces", map[string]any{"name": name}, &w)
-	return w.ID
+	return e.owned(name).Workspace.ID
+}
+
+// owned creates a team workspace and returns it with its owner and token.
+func (e *env) owned(name string) ownedWorkspaceResponse {
+	e.t.Helper()
+	var out ownedWorkspaceResponse
+	e.must(http.StatusCreated, "POST", "/v1/workspaces",
+		map[string]any{"name": name, "owner_email": "owner-" + strings.ToLower(strings.ReplaceAll(name, " ", "-")) + "@example.com"}, &out)
+	return out
 }
 
 // responsesContaining returns the exchanges whose body contains s.

@@ -37,7 +37,11 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	secret, rec, err := store.NewToken(token.Key, ws, "", strings.TrimSpace(req.Name), now)
+	if err := a.checkKeyLimit(r, ws); err != nil {
+		return err
+	}
+	c := callerOf(r)
+	secret, rec, err := store.NewToken(token.Key, ws, c.actorID(), strings.TrimSpace(req.Name), now)
 	if err != nil {
 		return err
 	}
@@ -48,6 +52,8 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.CreateToken(r.Context(), rec); err != nil {
 		return err
 	}
+	c.target("key", rec.ID)
+	c.audit.detail = "key " + rec.Name
 	a.log.Info("admin: key created", "workspace", ws, "key", rec.ID)
 	return writeJSON(w, http.StatusCreated, keyResponse{Key: viewToken(rec), Secret: secret})
 }
@@ -120,10 +126,66 @@ func (a *api) revoke(w http.ResponseWriter, r *http.Request, kind token.Kind) er
 	if kind != 0 && t.Kind != kind {
 		return errNotFound("%s %q not found", what, id)
 	}
+	if err := a.mayRevoke(r, t); err != nil {
+		return err
+	}
 	if err := a.store.RevokeToken(r.Context(), ws, id); err != nil {
 		return notFound(err, what, id)
 	}
 	t.Status = store.TokenRevoked
+	callerOf(r).target(what, id)
 	a.log.Info("admin: token revoked", "workspace", ws, "token", id, "kind", t.Kind.String())
 	return writeJSON(w, http.StatusOK, viewToken(t))
+}
+
+// activeKey reports whether t is a workspace key that counts against the
+// plan: active and not expired at now.
+func activeKey(t *store.Token, now time.Time) bool {
+	return t.Kind == token.Key && t.Status == store.TokenActive && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
+}
+
+// checkKeyLimit refuses a new key when the workspace's plan keys are taken.
+// Two concurrent creations may both pass for the last key: the store has no
+// atomic key count (unlike seats); the limit is a plan quota, not security.
+func (a *api) checkKeyLimit(r *http.Request, ws string) error {
+	w, err := a.store.GetWorkspace(r.Context(), ws)
+	if err != nil {
+		return err
+	}
+	p, err := a.plan(r.Context(), w.Plan)
+	if err != nil || p.Keys <= 0 {
+		return nil // an unknown plan name limits nothing; unlimited is 0
+	}
+	toks, err := a.store.ListTokens(r.Context(), ws)
+	if err != nil {
+		return err
+	}
+	n, now := 0, a.now()
+	for i := range toks {
+		if activeKey(&toks[i], now) {
+			n++
+		}
+	}
+	if n >= p.Keys {
+		return newError(http.StatusUnprocessableEntity, CodeKeyLimit,
+			"key limit reached: %d of %d workspace keys active on plan %q; revoke one first", n, p.Keys, p.Name)
+	}
+	return nil
+}
+
+// mayRevoke keeps an admin from revoking the owner's member token: the
+// owner rules of remove_member apply to its token too.
+func (a *api) mayRevoke(r *http.Request, t *store.Token) error {
+	c := callerOf(r)
+	if c.operator || t.Kind != token.Member || c.member.Role == store.RoleOwner {
+		return nil
+	}
+	m, err := a.store.GetMember(r.Context(), t.WorkspaceID, t.MemberID)
+	if err != nil {
+		return nil // a token of a vanished member: nothing to protect
+	}
+	if m.Role == store.RoleOwner {
+		return errUnprocessable("the owner's token is revoked only by the owner or the operator")
+	}
+	return nil
 }

@@ -2,7 +2,9 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
@@ -50,8 +52,12 @@ func (a *api) createMember(w http.ResponseWriter, r *http.Request) error {
 	if err := checkOwner(members, "", req.Role); err != nil {
 		return err
 	}
+	acc, err := a.ensureAccount(r.Context(), req.Email)
+	if err != nil {
+		return err
+	}
 	m := &store.Member{ID: token.NewID(), WorkspaceID: ws, Email: req.Email, Role: req.Role,
-		Status: store.MemberActive, CreatedAt: a.now().UTC()}
+		Status: store.MemberActive, AccountID: acc.ID, CreatedAt: a.now().UTC()}
 	if req.RPM != nil {
 		m.RPM = *req.RPM
 	}
@@ -62,6 +68,7 @@ func (a *api) createMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	callerOf(r).target("member", m.ID)
 	a.log.Info("admin: member created", "workspace", ws, "member", m.ID, "token", rec.ID)
 	v := viewMember(m)
 	return writeJSON(w, http.StatusCreated, memberTokenResponse{Member: &v, Token: secret, TokenID: rec.ID})
@@ -105,14 +112,24 @@ func (a *api) updateMember(w http.ResponseWriter, r *http.Request) error {
 	if err := checkRPM("rpm", req.RPM); err != nil {
 		return err
 	}
+	c := callerOf(r)
 	if req.RPM != nil {
+		if !allowed(c, PermSetMemberLimits) {
+			return errForbidden(PermSetMemberLimits)
+		}
 		m.RPM = *req.RPM
 	}
 	if req.Role != nil {
-		if err := a.changeRole(r.Context(), m, *req.Role); err != nil {
+		if err := roleOfInvitee("role", *req.Role); err != nil {
 			return err
 		}
+		if err := canChangeRole(c, m, *req.Role); err != nil {
+			return err
+		}
+		c.audit.detail = fmt.Sprintf("role %s -> %s", m.Role, *req.Role)
+		m.Role = *req.Role
 	}
+	c.target("member", m.ID)
 	if err := a.store.PutMember(r.Context(), m); err != nil {
 		return err
 	}
@@ -120,39 +137,67 @@ func (a *api) updateMember(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, viewMember(m))
 }
 
-func (a *api) changeRole(ctx context.Context, m *store.Member, role string) error {
-	if err := checkRole(role); err != nil {
-		return err
-	}
-	members, err := a.store.ListMembers(ctx, m.WorkspaceID)
-	if err != nil {
-		return err
-	}
-	if err := checkOwner(members, m.ID, role); err != nil {
-		return err
-	}
-	m.Role = role
-	return nil
+// removeMemberResponse is a removed member and the keys revoked with it.
+type removeMemberResponse struct {
+	Member      memberView `json:"member"`
+	RevokedKeys []string   `json:"revoked_keys"`
 }
 
 // removeMember marks the member removed and revokes its member tokens, so its
-// very next request is refused. Keys it created stay active.
+// very next request is refused. Keys it created stay active unless
+// ?revoke_keys=true.
 func (a *api) removeMember(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.member(r)
 	if err != nil {
 		return err
 	}
-	if m.Status != store.MemberRemoved {
-		m.Status = store.MemberRemoved
-		if err := a.store.PutMember(r.Context(), m); err != nil {
-			return err
-		}
-	}
-	if err := a.revokeMemberTokens(r.Context(), m, ""); err != nil {
+	revokeKeys, err := boolQuery(r, "revoke_keys")
+	if err != nil {
 		return err
 	}
-	a.log.Info("admin: member removed", "workspace", m.WorkspaceID, "member", m.ID)
-	return writeJSON(w, http.StatusOK, viewMember(m))
+	c := callerOf(r)
+	if err := canRemove(c, m); err != nil {
+		return err
+	}
+	revoked, err := a.remove(r.Context(), m, revokeKeys)
+	if err != nil {
+		return err
+	}
+	c.target("member", m.ID)
+	c.audit.detail = fmt.Sprintf("removed %s; %d keys revoked", m.Email, len(revoked))
+	return writeJSON(w, http.StatusOK, removeMemberResponse{Member: viewMember(m), RevokedKeys: revoked})
+}
+
+// remove marks m removed, revokes its member tokens and, with revokeKeys,
+// the workspace keys it created; it returns the ids of the revoked keys.
+func (a *api) remove(ctx context.Context, m *store.Member, revokeKeys bool) ([]string, error) {
+	if m.Status != store.MemberRemoved {
+		m.Status = store.MemberRemoved
+		if err := a.store.PutMember(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.revokeMemberTokens(ctx, m, ""); err != nil {
+		return nil, err
+	}
+	revoked := []string{}
+	if !revokeKeys {
+		return revoked, nil
+	}
+	toks, err := a.store.ListTokens(ctx, m.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range toks {
+		if t.Kind == token.Key && t.MemberID == m.ID && t.Status == store.TokenActive {
+			if err := a.store.RevokeToken(ctx, m.WorkspaceID, t.ID); err != nil {
+				return nil, err
+			}
+			revoked = append(revoked, t.ID)
+		}
+	}
+	a.log.Info("admin: member removed", "workspace", m.WorkspaceID, "member", m.ID, "revoked_keys", len(revoked))
+	return revoked, nil
 }
 
 // rotateMemberToken issues a new member token and then revokes every other
@@ -162,9 +207,14 @@ func (a *api) rotateMemberToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if c := callerOf(r); !c.operator && c.member.ID != m.ID {
+		return newError(http.StatusForbidden, CodeForbidden,
+			"only the operator or the member itself rotates a member's token; use tokens/self:rotate for your own")
+	}
 	if m.Status != store.MemberActive {
 		return errConflict("member %q is %s; its token cannot be rotated", m.ID, m.Status)
 	}
+	callerOf(r).target("member", m.ID)
 	secret, rec, err := a.mintMemberToken(r.Context(), m)
 	if err != nil {
 		return err
@@ -238,4 +288,29 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// boolQuery parses an optional true/false query parameter.
+func boolQuery(r *http.Request, name string) (bool, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, errInvalid("%s: want true or false, got %q", name, s)
+	}
+	return b, nil
+}
+
+// roleOfInvitee accepts the roles a person can be given: admin, member or
+// reader (owner comes only by ownership transfer).
+func roleOfInvitee(field, role string) error {
+	switch role {
+	case store.RoleAdmin, store.RoleMember, store.RoleReader:
+		return nil
+	case store.RoleOwner:
+		return errUnprocessable("%s: owner is given only by ownership transfer", field)
+	}
+	return errInvalid("%s: must be admin, member or reader, got %q", field, role)
 }

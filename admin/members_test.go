@@ -63,8 +63,9 @@ func TestMemberTokenWorksUntilRotatedOrRemoved(t *testing.T) {
 	if got := e.admit(rotated.Token); got != limiter.Allowed {
 		t.Fatalf("rotated token: %v", got)
 	}
-	var removed memberView
-	e.must(http.StatusOK, "DELETE", "/v1/workspaces/"+ws+"/members/"+m.ID, nil, &removed)
+	var rm removeMemberResponse
+	e.must(http.StatusOK, "DELETE", "/v1/workspaces/"+ws+"/members/"+m.ID, nil, &rm)
+	removed := rm.Member
 	if removed.Status != "removed" || e.admit(rotated.Token) != limiter.Revoked {
 		t.Fatalf("after removal: %+v %v", removed, e.admit(rotated.Token))
 	}
@@ -77,15 +78,16 @@ func TestMemberTokenWorksUntilRotatedOrRemoved(t *testing.T) {
 // TestMemberPatchAndOwnerRules: role and rpm change; a workspace keeps one owner.
 func TestMemberPatchAndOwnerRules(t *testing.T) {
 	e := newEnv(t)
-	ws := e.workspace("o")
+	ow := e.owned("o")
+	ws := ow.Workspace.ID
 	base := "/v1/workspaces/" + ws + "/members"
-	var owner, bob memberTokenResponse
-	e.must(http.StatusCreated, "POST", base, map[string]any{"email": "o@x.io", "role": "owner"}, &owner)
+	var bob memberTokenResponse
+	owner := memberTokenResponse{Member: &ow.Owner}
 	e.must(http.StatusCreated, "POST", base, map[string]any{"email": "b@x.io", "role": "reader"}, &bob)
 	e.mustFail(http.StatusConflict, CodeConflict, "POST", base, map[string]any{"email": "c@x.io", "role": "owner"}, "already has an owner")
 	e.mustFail(http.StatusConflict, CodeConflict, "POST", base, map[string]any{"email": "b@x.io", "role": "member"}, "already a member")
-	e.mustFail(http.StatusConflict, CodeConflict, "PATCH", base+"/"+bob.Member.ID, map[string]any{"role": "owner"}, "already has an owner")
-	e.mustFail(http.StatusConflict, CodeConflict, "PATCH", base+"/"+owner.Member.ID, map[string]any{"role": "admin"}, "demoted")
+	e.mustFail(http.StatusUnprocessableEntity, CodeUnprocessable, "PATCH", base+"/"+bob.Member.ID, map[string]any{"role": "owner"}, "ownership transfer")
+	e.mustFail(http.StatusUnprocessableEntity, CodeUnprocessable, "PATCH", base+"/"+owner.Member.ID, map[string]any{"role": "admin"}, "transfer ownership")
 	e.mustFail(http.StatusBadRequest, CodeInvalidRequest, "PATCH", base+"/"+bob.Member.ID, map[string]any{}, "at least one")
 	e.mustFail(http.StatusBadRequest, CodeInvalidRequest, "PATCH", base+"/"+bob.Member.ID, map[string]any{"role": "root"}, "role")
 	var got memberView

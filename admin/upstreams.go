@@ -71,6 +71,7 @@ func (a *api) createUpstream(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.PutUpstream(r.Context(), u); err != nil {
 		return err
 	}
+	callerOf(r).target("upstream", u.Name)
 	a.log.Info("admin: upstream created", "workspace", ws, "upstream", u.Name)
 	return writeJSON(w, http.StatusCreated, viewUpstream(u))
 }

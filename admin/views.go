@@ -13,27 +13,45 @@ import (
 type workspaceView struct {
 	ID        string       `json:"id"`
 	Name      string       `json:"name"`
+	Personal  bool         `json:"personal"`
+	Plan      string       `json:"plan"`
 	Limits    store.Limits `json:"limits"`
 	CreatedAt time.Time    `json:"created_at"`
 }
 
 func viewWorkspace(w *store.Workspace) workspaceView {
-	return workspaceView{ID: w.ID, Name: w.Name, Limits: w.Limits, CreatedAt: w.CreatedAt}
+	plan := w.Plan
+	if plan == "" {
+		plan = PlanTeam
+	}
+	return workspaceView{ID: w.ID, Name: w.Name, Personal: w.Personal, Plan: plan, Limits: w.Limits,
+		CreatedAt: w.CreatedAt}
 }
 
 type memberView struct {
-	ID          string    `json:"id"`
-	WorkspaceID string    `json:"workspace_id"`
-	Email       string    `json:"email"`
-	Role        string    `json:"role"`
-	Status      string    `json:"status"`
-	RPM         int64     `json:"rpm"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          string     `json:"id"`
+	WorkspaceID string     `json:"workspace_id"`
+	Email       string     `json:"email"`
+	Role        string     `json:"role"`
+	Status      string     `json:"status"`
+	RPM         int64      `json:"rpm"`
+	AccountID   string     `json:"account_id,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`            // joined
+	LastActive  *time.Time `json:"last_active,omitempty"` // absent: never
 }
 
 func viewMember(m *store.Member) memberView {
 	return memberView{ID: m.ID, WorkspaceID: m.WorkspaceID, Email: m.Email, Role: m.Role,
-		Status: string(m.Status), RPM: m.RPM, CreatedAt: m.CreatedAt}
+		Status: string(m.Status), RPM: m.RPM, AccountID: m.AccountID, CreatedAt: m.CreatedAt,
+		LastActive: optTime(m.LastActive)}
+}
+
+// optTime is nil for the zero time, so JSON omits it.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // tokenView describes any stored token: never its hash, only its display prefix.
@@ -49,16 +67,14 @@ type tokenView struct {
 	Upstreams   []string   `json:"upstreams,omitempty"`
 	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
+	LastUsed    *time.Time `json:"last_used,omitempty"`
 }
 
 func viewToken(t *store.Token) tokenView {
 	v := tokenView{ID: t.ID, WorkspaceID: t.WorkspaceID, Kind: t.Kind.String(), Display: t.Display,
 		Status: string(t.Status), MemberID: t.MemberID, Name: t.Name, RPM: t.RPM,
-		Upstreams: t.Upstreams, CreatedAt: t.CreatedAt}
-	if !t.ExpiresAt.IsZero() {
-		e := t.ExpiresAt
-		v.ExpiresAt = &e
-	}
+		Upstreams: t.Upstreams, CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt),
+		LastUsed: optTime(t.LastUsed)}
 	return v
 }
 

@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/tollgate-dev/tollgate/limiter"
 	"github.com/tollgate-dev/tollgate/store"
@@ -51,41 +50,6 @@ func (l *limitsRequest) limits() store.Limits {
 	return out
 }
 
-type createWorkspaceRequest struct {
-	Name   string         `json:"name"`
-	Limits *limitsRequest `json:"limits"`
-}
-
-func (a *api) createWorkspace(w http.ResponseWriter, r *http.Request) error {
-	var req createWorkspaceRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return err
-	}
-	if err := checkName("name", req.Name); err != nil {
-		return err
-	}
-	if req.Limits != nil {
-		if err := req.Limits.check("limits.", false); err != nil {
-			return err
-		}
-	}
-	ws := &store.Workspace{ID: token.NewID(), Name: strings.TrimSpace(req.Name),
-		Limits: req.Limits.limits(), CreatedAt: a.now().UTC()}
-	if err := a.store.CreateWorkspace(r.Context(), ws); err != nil {
-		return err
-	}
-	a.log.Info("admin: workspace created", "workspace", ws.ID)
-	return writeJSON(w, http.StatusCreated, viewWorkspace(ws))
-}
-
-func (a *api) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
-	all, err := a.store.ListWorkspaces(r.Context())
-	if err != nil {
-		return err
-	}
-	return listResponse(w, r, all, nil, func(w *store.Workspace) string { return w.ID }, viewWorkspace)
-}
-
 func (a *api) getWorkspace(w http.ResponseWriter, r *http.Request) error {
 	ws, err := a.workspace(r)
 	if err != nil {
@@ -110,6 +74,7 @@ func (a *api) setLimits(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.SetLimits(r.Context(), ws.ID, ws.Limits); err != nil {
 		return err
 	}
+	callerOf(r).audit.detail = "limits set"
 	a.log.Info("admin: limits set", "workspace", ws.ID)
 	return writeJSON(w, http.StatusOK, viewWorkspace(ws))
 }

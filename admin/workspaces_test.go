@@ -13,13 +13,18 @@ import (
 // and PUT limits replaces all three values.
 func TestWorkspaceCreateGetLimits(t *testing.T) {
 	e := newEnv(t)
-	var w workspaceView
-	e.must(http.StatusCreated, "POST", "/v1/workspaces", map[string]any{"name": " Acme "}, &w)
+	var ow ownedWorkspaceResponse
+	e.must(http.StatusCreated, "POST", "/v1/workspaces", map[string]any{"name": " Acme ", "owner_email": "a@x.io"}, &ow)
+	w := ow.Workspace
+	if w.Plan != PlanTeam || w.Personal || ow.Owner.Role != "owner" || ow.Token == "" {
+		t.Fatalf("got %+v", ow)
+	}
 	if w.Name != "Acme" || w.Limits.MemberRPM != limiter.DefaultMemberRPM || !w.CreatedAt.Equal(testNow) {
 		t.Fatalf("got %+v", w)
 	}
 	e.must(http.StatusCreated, "POST", "/v1/workspaces",
-		map[string]any{"name": "b", "limits": map[string]any{"key_rpm": 7}}, &w)
+		map[string]any{"name": "b", "owner_email": "a@x.io", "limits": map[string]any{"key_rpm": 7}}, &ow)
+	w = ow.Workspace
 	if w.Limits != (store.Limits{MemberRPM: limiter.DefaultMemberRPM, KeyRPM: 7}) {
 		t.Fatalf("partial limits: %+v", w.Limits)
 	}
@@ -51,9 +56,13 @@ func TestUnknownWorkspaceIs404(t *testing.T) {
 func TestListsArePaginated(t *testing.T) {
 	e := newEnv(t)
 	want := map[string]bool{}
-	for i := range 7 {
-		want[e.workspace(fmt.Sprintf("w%d", i))] = true
+	for i := range 7 { // one owner: 7 team workspaces and 1 personal
+		var ow ownedWorkspaceResponse
+		e.must(http.StatusCreated, "POST", "/v1/workspaces",
+			map[string]any{"name": fmt.Sprintf("w%d", i), "owner_email": "one@x.io"}, &ow)
+		want[ow.Workspace.ID] = true
 	}
+	want["personal"] = true
 	seen := map[string]bool{}
 	cursor, pages := "", 0
 	for {
