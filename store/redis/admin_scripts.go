@@ -4,11 +4,26 @@ package redisstore
 // Redis Cluster; keys built inside a script from the {w:W} tag of its KEYS
 // share their slot. Replies: 1 done, 0 missing (ErrNotFound), -1 taken (ErrExists).
 
-// createWorkspaceScript: KEYS ws; ARGV name, created, member_rpm, key_rpm, ws_rpm.
+// createWorkspaceScript: KEYS ws; ARGV name, created, member_rpm, key_rpm, ws_rpm, personal, plan.
 var createWorkspaceScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], 'name', ARGV[1], 'created', ARGV[2], 'member_rpm', ARGV[3],
-  'key_rpm', ARGV[4], 'ws_rpm', ARGV[5], 'uprev', 0)
+  'key_rpm', ARGV[4], 'ws_rpm', ARGV[5], 'uprev', 0, 'personal', ARGV[6], 'plan', ARGV[7])
+return 1`)
+
+// updateWorkspaceScript: KEYS ws; ARGV name, personal, plan.
+var updateWorkspaceScript = newScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'name', ARGV[1], 'personal', ARGV[2], 'plan', ARGV[3])
+return 1`)
+
+// putMemberScript updates a member hash in place, so the last field that
+// Admit writes survives. KEYS ws, mem, members; ARGV field, value, ... with
+// ARGV[2] the member id.
+var putMemberScript = newScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], unpack(ARGV))
+redis.call('SADD', KEYS[3], ARGV[2])
 return 1`)
 
 // setLimitsScript: KEYS ws; ARGV member_rpm, key_rpm, ws_rpm.

@@ -15,7 +15,7 @@ else
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local tag = string.sub(KEYS[2], 1, -4)
-local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp')
+local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp', 'used')
 if not t[1] then return '1' end
 local kind = tonumber(t[2])
 local w = redis.call('HMGET', KEYS[2], 'member_rpm', 'key_rpm', 'ws_rpm', 'uprev')
@@ -27,9 +27,13 @@ if t[4] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
 local exp = tonumber(t[7] or '0')
 if exp > 0 and now >= exp * 1000 then return reply(2, 0, 0, 0, 0, 0) end
 local limits, scopes, keys = {}, {}, {}
+local mkey, mlast
 if kind == 1 then
-  local m = redis.call('HMGET', tag .. ':mem:' .. t[3], 'status', 'rpm')
+  mkey = tag .. ':mem:' .. t[3]
+  local m = redis.call('HMGET', mkey, 'status', 'rpm', 'role', 'last')
   if m[1] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
+  if m[3] == 'reader' then return reply(7, 0, 0, 0, 0, 0) end
+  mlast = tonumber(m[4] or '0')
   local l = tonumber(m[2] or '0')
   if l <= 0 then l = tonumber(w[1] or '0') end
   limits[1], scopes[1], keys[1] = l, 1, tag .. ':rl:m:' .. t[3]
@@ -83,5 +87,9 @@ if allowed then
       redis.call('PEXPIRE', keys[i], TTL)
     end
   end
+  -- Last used (token) and last active (member), in ms, at most once a minute.
+  local ms = math.floor(now / 1000)
+  if tonumber(t[8] or '0') <= ms - 60000 then redis.call('HSET', KEYS[1], 'used', string.format('%d', ms)) end
+  if mkey and mlast <= ms - 60000 then redis.call('HSET', mkey, 'last', string.format('%d', ms)) end
 end
 return reply(oc, sc, lim, rem, rst, ra)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/tollgate-dev/tollgate/store"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 	"github.com/tollgate-dev/tollgate/store/storetest"
 )
@@ -57,7 +56,7 @@ func TestContractOnCluster(t *testing.T) {
 	addr := startCluster(t)
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	t.Cleanup(func() { _ = c.Close() })
-	storetest.Run(t, func(t *testing.T, clock *storetest.FakeClock) store.Store {
+	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) storetest.TeamsStore {
 		s, err := redisstore.New(context.Background(), redisstore.Options{Client: c, Now: clock.Now})
 		must(t, err)
 		return s

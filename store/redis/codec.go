@@ -35,7 +35,8 @@ func i64(s string) int64 {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// verdict maps an admin script's reply (1 done, 0 missing, -1 taken) to an error.
+// verdict maps an admin script's reply (1 done, 0 missing, -1 taken,
+// -3 not in the expected state) to an error.
 func verdict(op string, cmd *redis.Cmd) error {
 	n, err := cmd.Int64()
 	switch {
@@ -43,6 +44,8 @@ func verdict(op string, cmd *redis.Cmd) error {
 		return fmt.Errorf("redisstore: %s: %w", op, err)
 	case n == 0:
 		return fmt.Errorf("redisstore: %s: %w", op, store.ErrNotFound)
+	case n == -3:
+		return fmt.Errorf("redisstore: %s: %w", op, store.ErrConflict)
 	case n < 0:
 		return fmt.Errorf("redisstore: %s: %w", op, store.ErrExists)
 	}

@@ -10,6 +10,20 @@ import (
 // slot and used only on the admin path.
 const globalWorkspaces = "tg:workspaces"
 
+// Global keys of accounts and plans, outside every workspace's slot and used
+// only on the admin path.
+const globalPlans = "tg:plans"
+
+func acctKey(id string) string                  { return "tg:acct:" + id }
+func acctEmailKey(email string) string          { return "tg:acct:email:" + email }
+func acctWorkspaces(id string) string           { return "tg:acct:" + id + ":ws" }
+func planKey(name string) string                { return "tg:plan:" + name }
+func invKey(ws, id string) string               { return tag(ws) + ":inv:" + id }
+func invitationsKey(ws string) string           { return tag(ws) + ":invitations" }
+func invCodeKey(ws string, h token.Hash) string { return tag(ws) + ":invcode:" + h.Hex() }
+func auditKey(ws string) string                 { return tag(ws) + ":audit" }
+func auditEntriesKey(ws string) string          { return tag(ws) + ":audit:e" }
+
 // tag returns the hash tag shared by every key of workspace ws.
 func tag(ws string) string { return "{w:" + ws + "}" }
 

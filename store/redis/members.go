@@ -25,11 +25,27 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err := checkLimits(m.RPM); err != nil {
 		return err
 	}
+	if m.AccountID != "" {
+		if err := checkPart("account id", m.AccountID); err != nil {
+			return err
+		}
+		// Index first, as CreateWorkspace does: ListMemberships skips a
+		// workspace that holds no member of the account.
+		if err := s.c.SAdd(ctx, acctWorkspaces(m.AccountID), m.WorkspaceID).Err(); err != nil {
+			return fmt.Errorf("redisstore: put member: %w", err)
+		}
+	}
 	ws := m.WorkspaceID
-	return verdict("put member", putRecordScript.run(ctx, s.c,
-		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, m.ID, "",
-		"id", m.ID, "email", m.Email, "role", m.Role, "status", string(m.Status),
-		"rpm", itoa(m.RPM), "created", ms(m.CreatedAt)))
+	return verdict("put member", putMemberScript.run(ctx, s.c,
+		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, memberFields(m)...))
+}
+
+// memberFields returns the member's hash fields as script arguments. Every
+// field but last (written only by Admit) is always present, so a replace
+// needs no DEL and keeps last.
+func memberFields(m *store.Member) []any {
+	return []any{"id", m.ID, "email", m.Email, "role", m.Role, "status", string(m.Status),
+		"rpm", itoa(m.RPM), "account", m.AccountID, "created", ms(m.CreatedAt)}
 }
 
 // GetMember returns the member, or ErrNotFound.
@@ -67,5 +83,6 @@ func (s *Store) ListMembers(ctx context.Context, workspace string) ([]store.Memb
 
 func decodeMember(ws string, m map[string]string) store.Member {
 	return store.Member{ID: m["id"], WorkspaceID: ws, Email: m["email"], Role: m["role"],
-		Status: store.MemberStatus(m["status"]), RPM: i64(m["rpm"]), CreatedAt: fromMS(m["created"])}
+		Status: store.MemberStatus(m["status"]), RPM: i64(m["rpm"]), AccountID: m["account"],
+		CreatedAt: fromMS(m["created"]), LastActive: fromMS(m["last"])}
 }

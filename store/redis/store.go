@@ -23,6 +23,9 @@ type Client interface {
 	Get(ctx context.Context, key string) *redis.StringCmd
 	SMembers(ctx context.Context, key string) *redis.StringSliceCmd
 	SAdd(ctx context.Context, key string, members ...any) *redis.IntCmd
+	SRem(ctx context.Context, key string, members ...any) *redis.IntCmd
+	SetNX(ctx context.Context, key string, value any, expiration time.Duration) *redis.BoolCmd
+	Del(ctx context.Context, keys ...string) *redis.IntCmd
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
 	Ping(ctx context.Context) *redis.StatusCmd
 }
@@ -32,6 +35,7 @@ var (
 	_ Client      = (*redis.Ring)(nil)
 	_ Client      = (*redis.ClusterClient)(nil)
 	_ store.Store = (*Store)(nil)
+	_ store.Teams = (*Store)(nil)
 )
 
 // Options configure New. Exactly one of URL and Client is set.

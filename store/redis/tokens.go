@@ -19,15 +19,21 @@ func (s *Store) CreateToken(ctx context.Context, t *store.Token) error {
 		return err
 	}
 	ws, h := t.WorkspaceID, t.Hash.Hex()
+	return verdict("create token", createTokenScript.run(ctx, s.c,
+		[]string{wsKey(ws), tokKey(ws, t.Hash), tokIDKey(ws, t.ID), tokensKey(ws)},
+		append([]any{t.ID, h}, tokenFields(t)...)...))
+}
+
+// tokenFields returns the token's hash fields as script arguments; used
+// (LastUsed) is written only by Admit.
+func tokenFields(t *store.Token) []any {
 	ups := ""
 	if len(t.Upstreams) > 0 {
 		ups = "," + strings.Join(t.Upstreams, ",") + ","
 	}
-	return verdict("create token", createTokenScript.run(ctx, s.c,
-		[]string{wsKey(ws), tokKey(ws, t.Hash), tokIDKey(ws, t.ID), tokensKey(ws)}, t.ID, h,
-		"id", t.ID, "kind", itoa(int64(t.Kind)), "member", t.MemberID, "status", string(t.Status),
-		"rpm", itoa(t.RPM), "ups", ups, "exp", ms(t.ExpiresAt), "hash", h, "display", t.Display,
-		"name", t.Name, "created", ms(t.CreatedAt)))
+	return []any{"id", t.ID, "kind", itoa(int64(t.Kind)), "member", t.MemberID, "status", string(t.Status),
+		"rpm", itoa(t.RPM), "ups", ups, "exp", ms(t.ExpiresAt), "hash", t.Hash.Hex(), "display", t.Display,
+		"name", t.Name, "created", ms(t.CreatedAt)}
 }
 
 func checkToken(t *store.Token) error {
@@ -99,10 +105,27 @@ func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	return verdict("revoke token", revokeTokenScript.run(ctx, s.c, []string{tokIDKey(workspace, id)}))
 }
 
+// GetTokenByHash returns the workspace's token with hash h, read from Redis
+// (no cache), or ErrNotFound.
+func (s *Store) GetTokenByHash(ctx context.Context, workspace string, h token.Hash) (*store.Token, error) {
+	if checkWorkspace(workspace) != nil {
+		return nil, fmt.Errorf("redisstore: token by hash: %w", store.ErrNotFound)
+	}
+	m, err := s.c.HGetAll(ctx, tokKey(workspace, h)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("redisstore: get token by hash: %w", err)
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("redisstore: token by hash: %w", store.ErrNotFound)
+	}
+	t := decodeToken(workspace, m)
+	return &t, nil
+}
+
 func decodeToken(ws string, m map[string]string) store.Token {
 	t := store.Token{ID: m["id"], WorkspaceID: ws, Kind: token.Kind(i64(m["kind"])), Display: m["display"],
 		MemberID: m["member"], Name: m["name"], Status: store.TokenStatus(m["status"]), RPM: i64(m["rpm"]),
-		ExpiresAt: fromMS(m["exp"]), CreatedAt: fromMS(m["created"])}
+		ExpiresAt: fromMS(m["exp"]), CreatedAt: fromMS(m["created"]), LastUsed: fromMS(m["used"])}
 	_, _ = hex.Decode(t.Hash[:], []byte(m["hash"]))
 	if ups := strings.Trim(m["ups"], ","); ups != "" {
 		t.Upstreams = strings.Split(ups, ",")

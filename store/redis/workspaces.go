@@ -29,7 +29,7 @@ func (s *Store) CreateWorkspace(ctx context.Context, w *store.Workspace) error {
 		return fmt.Errorf("redisstore: create workspace: %w", err)
 	}
 	return verdict("create workspace", createWorkspaceScript.run(ctx, s.c, []string{wsKey(w.ID)},
-		w.Name, ms(w.CreatedAt), itoa(l.MemberRPM), itoa(l.KeyRPM), itoa(l.WorkspaceRPM)))
+		w.Name, ms(w.CreatedAt), itoa(l.MemberRPM), itoa(l.KeyRPM), itoa(l.WorkspaceRPM), flag(w.Personal), w.Plan))
 }
 
 // GetWorkspace returns the workspace, or ErrNotFound.
@@ -87,6 +87,14 @@ func (s *Store) SetLimits(ctx context.Context, workspace string, l store.Limits)
 }
 
 func decodeWorkspace(id string, m map[string]string) store.Workspace {
-	return store.Workspace{ID: id, Name: m["name"], CreatedAt: fromMS(m["created"]), Limits: store.Limits{
-		MemberRPM: i64(m["member_rpm"]), KeyRPM: i64(m["key_rpm"]), WorkspaceRPM: i64(m["ws_rpm"])}}
+	return store.Workspace{ID: id, Name: m["name"], Personal: m["personal"] == "1", Plan: m["plan"],
+		CreatedAt: fromMS(m["created"]), Limits: store.Limits{
+			MemberRPM: i64(m["member_rpm"]), KeyRPM: i64(m["key_rpm"]), WorkspaceRPM: i64(m["ws_rpm"])}}
+}
+
+func flag(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
