@@ -6,6 +6,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
+var auditCols = cols("TIME", "time", "ACTOR", "actor_kind", "ACTOR ID", "actor_id", "EMAIL", "actor_email",
+	"ACTION", "action", "TARGET", "target_kind", "TARGET ID", "target_id", "FROM", "addr")
+
 // auditFilter holds the filters of `audit list` and `audit export`.
 type auditFilter struct {
 	since, until, actor string
@@ -14,7 +17,7 @@ type auditFilter struct {
 func (f *auditFilter) bind(c *cobra.Command) {
 	c.Flags().StringVar(&f.since, "since", "", "only entries at or after this time, RFC 3339")
 	c.Flags().StringVar(&f.until, "until", "", "only entries before this time, RFC 3339")
-	c.Flags().StringVar(&f.actor, "actor", "", "only entries by this actor (member ID or \"operator\")")
+	c.Flags().StringVar(&f.actor, "actor", "", "only entries by this actor (member ID)")
 }
 
 func auditCmd(e *cliEnv) *cobra.Command {
@@ -36,7 +39,7 @@ func auditListCmd(e *cliEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.show(cmd, raw, "", cols("TIME", "time", "ACTOR", "actor", "ACTION", "action", "TARGET", "target", "FROM", "remote_addr"))
+			return e.show(cmd, raw, "", auditCols)
 		},
 	}
 	f.bind(c)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/spf13/cobra"
@@ -40,8 +41,17 @@ func (e *cliEnv) showInvitation(cmd *cobra.Command, raw []byte) error {
 	if err := e.showCreated(cmd, raw, "invitation", inviteCols, "invitation code", "code"); err != nil {
 		return err
 	}
-	if link := secretAt(raw, "accept_url"); link != "" && !e.json() {
+	if e.json() {
+		return nil
+	}
+	if link := secretAt(raw, "accept_url"); link != "" {
 		showSecret(cmd, "accept link", link)
+		fmt.Fprintln(cmd.OutOrStdout(), "Pass it on; they run: tollgate invite accept "+secretAt(raw, "code"))
+	}
+	if msg := secretAt(raw, "email_error"); msg != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "Warning:", msg)
+	} else if v, _ := decode(raw); lookup(v, "email_sent") == true {
+		fmt.Fprintln(cmd.OutOrStdout(), "The invitation was e-mailed with its accept link.")
 	}
 	return nil
 }

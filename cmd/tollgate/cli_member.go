@@ -100,17 +100,20 @@ func (e *cliEnv) patchMember(cmd *cobra.Command, id string, body map[string]any)
 }
 
 func offboardCmd(e *cliEnv) *cobra.Command {
-	return &cobra.Command{
+	var revoke bool
+	c := &cobra.Command{
 		Use:     "offboard EMAIL",
 		Short:   "Remove a person from every workspace where you may remove members, reporting each",
-		Example: "  tollgate offboard ada@example.com",
+		Example: "  tollgate offboard ada@example.com\n  tollgate offboard ada@example.com --revoke-keys -o json",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			raw, err := e.call(cmd, http.MethodPost, "/v1/offboard", map[string]any{"email": args[0]})
+			raw, err := e.call(cmd, http.MethodPost, "/v1/offboard", map[string]any{"email": args[0], "revoke_keys": revoke})
 			if err != nil {
 				return err
 			}
 			return e.show(cmd, raw, "results", cols("WORKSPACE", "workspace_id", "REMOVED", "removed", "ERROR", "error"))
 		},
 	}
+	c.Flags().BoolVar(&revoke, "revoke-keys", false, "also revoke the workspace keys this person created")
+	return c
 }
