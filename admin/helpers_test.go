@@ -2,8 +2,10 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,8 +16,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tollgate-dev/tollgate/internal/redistest"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/store/embedded"
+	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 	"github.com/tollgate-dev/tollgate/token"
 )
 
@@ -24,7 +28,9 @@ type env struct {
 	draining atomic.Bool
 	t        *testing.T
 	srv      *httptest.Server
-	store    *embedded.Store
+	store    *embedded.Store // nil on Redis
+	backend  Backend
+	clock    atomic.Int64 // fake time, Unix nanoseconds
 	op       string // the operator token
 	reg      *prometheus.Registry
 
@@ -41,23 +47,55 @@ type exchange struct {
 // clock is a fixed fake clock, so expiry tests do not depend on the real time.
 var testNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, "embedded", nil) }
+
+// backends are the stores every teams test runs against.
+var backends = []string{"embedded", "redis"}
+
+// newEnvWith serves the admin API over a real store of the named backend
+// (a redis-server of its own for "redis"), with a fake clock that starts at
+// testNow and moves only by advance, and mailer (nil: no SMTP).
+func newEnvWith(t *testing.T, backend string, mailer Mailer) *env {
 	t.Helper()
-	st, err := embedded.Open(t.TempDir(), embedded.Options{Clock: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
 	op, err := token.New(token.Operator, token.OperatorWorkspace)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, store: st, op: op, reg: prometheus.NewRegistry()}
+	e := &env{t: t, op: op, reg: prometheus.NewRegistry()}
+	e.clock.Store(testNow.UnixNano())
+	var st Backend
+	switch backend {
+	case "embedded":
+		es, err := embedded.Open(t.TempDir(), embedded.Options{Clock: e.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.store, st = es, es
+	case "redis":
+		srv := redistest.Start(t)
+		rs, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Now: e.now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = rs
+	}
+	e.backend = st
 	h := New(Deps{Store: st, OperatorHash: token.HashOf([]byte(op)), Registry: e.reg,
-		Clock: func() time.Time { return testNow }, Draining: e.draining.Load})
+		Clock: e.now, Draining: e.draining.Load, Mailer: mailer, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)), PublicURL: "https://admin.example.test"})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(func() { e.srv.Close(); st.Close() })
 	return e
 }
+
+// tlog writes log lines into the test's output.
+type tlog struct{ t *testing.T }
+
+func (l tlog) Write(b []byte) (int, error) { l.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+func (e *env) now() time.Time { return time.Unix(0, e.clock.Load()).UTC() }
+
+// advance moves the fake clock forward by d.
+func (e *env) advance(d time.Duration) { e.clock.Add(int64(d)) }
 
 // do sends a request with the operator token and returns status and body.
 func (e *env) do(method, path string, body any) (int, []byte) {

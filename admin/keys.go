@@ -41,7 +41,7 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := callerOf(r)
-	secret, rec, err := store.NewToken(token.Key, ws, c.actorID(), strings.TrimSpace(req.Name), now)
+	secret, rec, err := store.NewToken(token.Key, ws, inviterID(c), strings.TrimSpace(req.Name), now) // the creator: a member id or "operator"
 	if err != nil {
 		return err
 	}
