@@ -73,6 +73,8 @@ type Store interface {
 	// DeleteUpstream removes it and bumps the upstream revision.
 	DeleteUpstream(ctx context.Context, workspace, name string) error
 
+	Teams
+
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources.

@@ -110,8 +110,7 @@ type AuditQuery struct {
 }
 
 // Teams is the part of the store behind workspaces, accounts, invitations,
-// plans and the audit log. Both backends implement it; it joins Store once
-// they do.
+// plans and the audit log. Store embeds it.
 type Teams interface {
 	// CreateAccount stores a new account; ErrExists if the email is taken.
 	CreateAccount(ctx context.Context, a *Account) error
@@ -125,7 +124,7 @@ type Teams interface {
 	// (Limits change through SetLimits). ErrNotFound if it does not exist.
 	UpdateWorkspace(ctx context.Context, w *Workspace) error
 	// DeleteWorkspace removes the workspace and everything in it; its
-	// tokens are Unknown to the very next Admit.
+	// tokens are Unknown to the very next Admit. ErrNotFound if it does not exist.
 	DeleteWorkspace(ctx context.Context, id string) error
 
 	// GetTokenByHash finds a token of the workspace by its hash (admin API
@@ -143,7 +142,8 @@ type Teams interface {
 	ListInvitations(ctx context.Context, workspace string) ([]Invitation, error) // ordered by id
 	// UpdateInvitation replaces the stored invitation (new code hash and
 	// expiry on resend; a new status on cancel or decline) only if its stored
-	// Status is from; ErrConflict otherwise.
+	// Status is from; ErrConflict otherwise, ErrNotFound if there is no such
+	// invitation.
 	UpdateInvitation(ctx context.Context, inv *Invitation, from InvitationStatus) error
 	// AcceptInvitation atomically turns the pending, unexpired (at now)
 	// invitation of the workspace whose code hashes to code into an active

@@ -175,8 +175,9 @@ type tenant struct {
 
 func seedTenant(t *testing.T, p *proc, upstreamURL string) tenant {
 	t.Helper()
-	var ws struct{ ID string }
-	p.adminDo(t, "POST", "/v1/workspaces", map[string]any{"name": "acme"}, &ws)
+	var created struct{ Workspace struct{ ID string } }
+	p.adminDo(t, "POST", "/v1/workspaces", map[string]any{"name": "acme", "owner_email": "owner@example.com"}, &created)
+	ws := created.Workspace
 	p.adminDo(t, "POST", "/v1/workspaces/"+ws.ID+"/upstreams", map[string]any{
 		"name": "echo", "base_url": upstreamURL, "kind": "llm", "credential": upstreamSecret}, nil)
 	var m struct {

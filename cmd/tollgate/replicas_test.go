@@ -110,3 +110,25 @@ func TestRevokeOnReplicaAIsSeenByReplicaB(t *testing.T) {
 		t.Fatalf("first request on B after removing the member on A: %d, want 401", s)
 	}
 }
+
+// TestRoleChangeOnReplicaAIsSeenByReplicaB: a member demoted to reader
+// through A is refused (403 role_forbidden) on the very next request on B;
+// promoted back, the next request on B passes.
+func TestRoleChangeOnReplicaAIsSeenByReplicaB(t *testing.T) {
+	rds := redistest.Start(t)
+	redisYAML := fmt.Sprintf("redis_url: %s\n", rds.URL())
+	a := startProc(t, redisYAML)
+	b := startProc(t, redisYAML)
+	ten := seedTenant(t, a, echoUpstream(t).URL)
+	if s := call(t, b.data, ten.token); s != 200 {
+		t.Fatalf("as member on B: %d", s)
+	}
+	a.adminDo(t, "PATCH", "/v1/workspaces/"+ten.ws+"/members/"+ten.memberID, map[string]any{"role": "reader"}, nil)
+	if s := call(t, b.data, ten.token); s != 403 {
+		t.Fatalf("first request on B after demotion to reader on A: %d, want 403", s)
+	}
+	a.adminDo(t, "PATCH", "/v1/workspaces/"+ten.ws+"/members/"+ten.memberID, map[string]any{"role": "member"}, nil)
+	if s := call(t, b.data, ten.token); s != 200 {
+		t.Fatalf("first request on B after promotion back on A: %d, want 200", s)
+	}
+}
