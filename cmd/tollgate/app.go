@@ -23,6 +23,7 @@ import (
 	"github.com/tollgate-dev/tollgate/limiter"
 	"github.com/tollgate-dev/tollgate/meter"
 	"github.com/tollgate-dev/tollgate/metrics"
+	"github.com/tollgate-dev/tollgate/notify"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/store/embedded"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
@@ -83,8 +84,16 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		ClientIdleTimeout:   cfg.Proxy.ClientIdleTimeout,
 	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
 	opHash, _ := cfg.OperatorHash()
+	var mailer admin.Mailer
+	if cfg.SMTP.Addr != "" {
+		mailer = notify.NewSMTP(notify.FromConfig(cfg.SMTP))
+	}
 	a.admin = &http.Server{
-		Handler:           admin.New(admin.Deps{Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg, Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load}),
+		Handler: admin.New(admin.Deps{
+			Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg,
+			Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load,
+			Mailer: mailer, PublicURL: cfg.PublicURL(),
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	if dev {
