@@ -39,6 +39,7 @@ type app struct {
 	storeName string
 	gw        *gateway.Gateway
 	admin     *http.Server
+	adminDeps admin.Deps
 	dataLn    net.Listener
 	adminLn   net.Listener
 	dataAddr  string
@@ -88,13 +89,9 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 	if cfg.SMTP.Addr != "" {
 		mailer = notify.NewSMTP(notify.FromConfig(cfg.SMTP))
 	}
-	a.admin = &http.Server{
-		Handler: admin.New(admin.Deps{
-			Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg,
-			Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load,
-			Mailer: mailer, PublicURL: cfg.PublicURL(),
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+	a.adminDeps = admin.Deps{ // the handler is built by start, once the listener's address is known
+		Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg,
+		Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load, Mailer: mailer,
 	}
 	if dev {
 		if a.demo, err = devmode.Start(ctx); err != nil {
@@ -125,6 +122,9 @@ func (a *app) start() error {
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	a.dataAddr, a.adminAddr = a.dataLn.Addr().String(), a.adminLn.Addr().String()
+	a.cfg.AdminListen = a.adminAddr // a :0 port is now a real one, for accept links
+	a.adminDeps.PublicURL = a.cfg.PublicURL()
+	a.admin = &http.Server{Handler: admin.New(a.adminDeps), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := a.gw.Serve(a.dataLn); err != nil {
 			a.served <- err
