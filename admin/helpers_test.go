@@ -31,7 +31,7 @@ type env struct {
 	store    *embedded.Store // nil on Redis
 	backend  Backend
 	clock    atomic.Int64 // fake time, Unix nanoseconds
-	op       string // the operator token
+	op       string       // the operator token
 	reg      *prometheus.Registry
 
 	mu  sync.Mutex
