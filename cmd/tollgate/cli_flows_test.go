@@ -43,7 +43,7 @@ func TestCLILoginSavesPrivateConfig(t *testing.T) {
 	b, _ := os.ReadFile(file)
 	mustContain(t, "config file", string(b), p.operator, p.admin)
 
-	cli.ok("workspace", "create", "from-login")
+	cli.ok("workspace", "create", "from-login", "--owner-email", "lee@example.com")
 	mustContain(t, "workspace list via the saved login", cli.ok("workspace", "list"), "from-login")
 
 	// The environment overrides the file: a wrong TOLLGATE_TOKEN fails.
@@ -65,7 +65,7 @@ func TestCLIOperatorFlows(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"workspace"`
 	}
-	op.okJSON(&ws, "workspace", "create", "acme")
+	op.okJSON(&ws, "workspace", "create", "acme", "--owner-email", "owner@example.com")
 	if ws.Workspace != nil {
 		ws.ID = ws.Workspace.ID
 	}

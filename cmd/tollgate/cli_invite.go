@@ -45,8 +45,7 @@ func (e *cliEnv) showInvitation(cmd *cobra.Command, raw []byte) error {
 		return nil
 	}
 	if link := secretAt(raw, "accept_url"); link != "" {
-		showSecret(cmd, "accept link", link)
-		fmt.Fprintln(cmd.OutOrStdout(), "Pass it on; they run: tollgate invite accept "+secretAt(raw, "code"))
+		fmt.Fprintf(cmd.OutOrStdout(), "accept link: %s\nPass the link or the code on; they run: tollgate invite accept CODE\n", link)
 	}
 	if msg := secretAt(raw, "email_error"); msg != "" {
 		fmt.Fprintln(cmd.ErrOrStderr(), "Warning:", msg)
