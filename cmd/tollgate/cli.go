@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,7 +22,7 @@ func addCLI(root *cobra.Command) {
 		ownerCmd(env), auditCmd(env),
 	} {
 		env.bind(c)
-		c.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { exitUsage(cmd, err); return err })
+		c.SetFlagErrorFunc(usage)
 		root.AddCommand(c)
 	}
 }
@@ -59,27 +58,32 @@ func group(use, short, example string, verbs ...*cobra.Command) *cobra.Command {
 func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if err := v(cmd, args); err != nil {
-			exitUsage(cmd, err)
+			return usage(cmd, err)
 		}
 		return nil
 	}
 }
 
-// exitUsage reports a usage error and exits with code 2, the convention for
-// a command line the program could not accept (main exits 1 for failures).
-func exitUsage(cmd *cobra.Command, err error) {
-	fmt.Fprintf(os.Stderr, "tollgate: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
-	os.Exit(2)
+// usageError is a command line the program could not accept. main prints
+// it with a pointer to --help and exits 2 (failures exit 1).
+type usageError struct {
+	cmd *cobra.Command
+	err error
 }
 
-// usagef is exitUsage for a formatted message, for checks made inside RunE
+func (u *usageError) Error() string { return u.err.Error() }
+
+// usage wraps err as a usage error of cmd.
+func usage(cmd *cobra.Command, err error) error { return &usageError{cmd: cmd, err: err} }
+
+// usagef is usage for a formatted message, for checks made inside RunE
 // (required flags, flag values) before any API call.
-func usagef(cmd *cobra.Command, format string, args ...any) {
-	exitUsage(cmd, fmt.Errorf(format, args...))
+func usagef(cmd *cobra.Command, format string, args ...any) error {
+	return usage(cmd, fmt.Errorf(format, args...))
 }
 
-// requireFlags exits with a usage error when one of the named flags is unset.
-func requireFlags(cmd *cobra.Command, names ...string) {
+// requireFlags returns a usage error when one of the named flags is unset.
+func requireFlags(cmd *cobra.Command, names ...string) error {
 	var missing []string
 	for _, n := range names {
 		if !cmd.Flags().Changed(n) {
@@ -87,8 +91,9 @@ func requireFlags(cmd *cobra.Command, names ...string) {
 		}
 	}
 	if len(missing) > 0 {
-		usagef(cmd, "required flag(s) %s not set", strings.Join(missing, ", "))
+		return usagef(cmd, "required flag(s) %s not set", strings.Join(missing, ", "))
 	}
+	return nil
 }
 
 // errNoWorkspace is returned when a workspace is needed and none is known.

@@ -84,7 +84,7 @@ func memberLimitCmd(e *cliEnv) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			rpm, err := strconv.ParseInt(args[1], 10, 64)
 			if err != nil || rpm < 0 {
-				usagef(cmd, "RPM: want a whole number of requests per minute, got %q", args[1])
+				return usagef(cmd, "RPM: want a whole number of requests per minute, got %q", args[1])
 			}
 			return e.patchMember(cmd, args[0], map[string]any{"rpm": rpm})
 		},

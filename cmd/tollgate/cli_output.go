@@ -23,10 +23,10 @@ func cols(pairs ...string) []column {
 	return out
 }
 
-// start validates the global flags and returns a client. Usage errors exit 2.
+// start validates the global flags and returns a client.
 func (e *cliEnv) start(cmd *cobra.Command, needAuth bool) (*client, error) {
 	if e.output != "table" && e.output != "json" {
-		usagef(cmd, "-o/--output: want table or json, got %q", e.output)
+		return nil, usagef(cmd, "-o/--output: want table or json, got %q", e.output)
 	}
 	return e.client(needAuth)
 }

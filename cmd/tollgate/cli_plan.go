@@ -55,7 +55,9 @@ func planDefineCmd(e *cliEnv) *cobra.Command {
 		Example: "  tollgate plan define team-xl --seats 250 --keys 50 --member-rpm 120",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			requireFlags(cmd, "seats", "keys")
+			if err := requireFlags(cmd, "seats", "keys"); err != nil {
+				return err
+			}
 			body := map[string]any{"seats": seats, "keys": keys,
 				"limits": map[string]any{"member_rpm": memberRPM, "key_rpm": keyRPM, "workspace_rpm": wsRPM}}
 			raw, err := e.call(cmd, http.MethodPut, "/v1/plans/"+seg(args[0]), body)

@@ -37,7 +37,7 @@ func (f *upstreamFlags) bind(c *cobra.Command) {
 }
 
 // apply writes the changed flags into body.
-func (f *upstreamFlags) apply(cmd *cobra.Command, body map[string]any) {
+func (f *upstreamFlags) apply(cmd *cobra.Command, body map[string]any) error {
 	for flag, field := range map[string]string{"url": "base_url", "kind": "kind", "auth-header": "auth_header", "auth-scheme": "auth_scheme"} {
 		if cmd.Flags().Changed(flag) {
 			v, _ := cmd.Flags().GetString(flag)
@@ -46,17 +46,18 @@ func (f *upstreamFlags) apply(cmd *cobra.Command, body map[string]any) {
 	}
 	switch {
 	case f.credEnv != "" && f.credStdin:
-		usagef(cmd, "--credential-env and --credential-stdin: give one")
+		return usagef(cmd, "--credential-env and --credential-stdin: give one")
 	case f.credEnv != "":
 		v, ok := os.LookupEnv(f.credEnv)
 		if !ok {
-			usagef(cmd, "--credential-env: environment variable %s is not set", f.credEnv)
+			return usagef(cmd, "--credential-env: environment variable %s is not set", f.credEnv)
 		}
 		body["credential"] = v
 	case f.credStdin:
 		b, _ := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 64<<10))
 		body["credential"] = strings.TrimRight(strings.SplitN(string(b), "\n", 2)[0], "\r")
 	}
+	return nil
 }
 
 func upstreamAddCmd(e *cliEnv) *cobra.Command {
@@ -68,9 +69,13 @@ func upstreamAddCmd(e *cliEnv) *cobra.Command {
   tollgate upstream add tools --url http://10.0.0.7:8000/mcp --kind mcp`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			requireFlags(cmd, "url", "kind")
+			if err := requireFlags(cmd, "url", "kind"); err != nil {
+				return err
+			}
 			body := map[string]any{"name": args[0]}
-			f.apply(cmd, body)
+			if err := f.apply(cmd, body); err != nil {
+				return err
+			}
 			raw, err := e.wsCall(cmd, http.MethodPost, "/upstreams", body)
 			if err != nil {
 				return err
@@ -111,9 +116,11 @@ func upstreamEditCmd(e *cliEnv) *cobra.Command {
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{}
-			f.apply(cmd, body)
+			if err := f.apply(cmd, body); err != nil {
+				return err
+			}
 			if len(body) == 0 {
-				usagef(cmd, "nothing to change: give at least one of --url, --kind, --auth-header, --auth-scheme, --credential-env, --credential-stdin")
+				return usagef(cmd, "nothing to change: give at least one of --url, --kind, --auth-header, --auth-scheme, --credential-env, --credential-stdin")
 			}
 			return e.editUpstream(cmd, args[0], body)
 		},
@@ -173,7 +180,9 @@ func upstreamTransferCmd(e *cliEnv) *cobra.Command {
 		Example: "  tollgate upstream transfer openai --to 01JOTHERWS -w 01JABCDEF",
 		Args:    usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			requireFlags(cmd, "to")
+			if err := requireFlags(cmd, "to"); err != nil {
+				return err
+			}
 			raw, err := e.wsCall(cmd, http.MethodPost, "/upstreams/"+seg(args[0])+":transfer", map[string]any{"to_workspace": to})
 			if err != nil {
 				return err

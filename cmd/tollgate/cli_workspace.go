@@ -89,7 +89,9 @@ func workspaceDeleteCmd(e *cliEnv) *cobra.Command {
 		Example: "  tollgate workspace delete -w 01JABCDEF --confirm research",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			requireFlags(cmd, "confirm")
+			if err := requireFlags(cmd, "confirm"); err != nil {
+				return err
+			}
 			raw, err := e.wsCall(cmd, http.MethodDelete, "", map[string]any{"confirm": confirm})
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -10,7 +11,12 @@ import (
 )
 
 func main() {
-	if err := rootCmd().Execute(); err != nil {
+	err := rootCmd().Execute()
+	if u, ok := errors.AsType[*usageError](err); ok {
+		fmt.Fprintf(os.Stderr, "tollgate: %v\nRun '%s --help' for usage.\n", u.err, u.cmd.CommandPath())
+		os.Exit(2)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tollgate:", err)
 		os.Exit(1)
 	}
