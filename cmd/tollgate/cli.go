@@ -31,8 +31,8 @@ func addCLI(root *cobra.Command) {
 // `tollgate serve` keeps only its own flags.
 func (e *cliEnv) bind(c *cobra.Command) {
 	f := c.PersistentFlags()
-	f.StringVar(&e.addr, "addr", "", "admin API address (env TOLLGATE_ADDR; default from `tollgate login`, else "+defaultAddr+")")
-	f.StringVar(&e.token, "token", "", "operator or member token (env TOLLGATE_TOKEN; default from `tollgate login`)")
+	f.StringVar(&e.addr, "addr", "", "admin API address (env TOLLGATE_ADDR; default from tollgate login, else "+defaultAddr+")")
+	f.StringVar(&e.token, "token", "", "operator or member token (env TOLLGATE_TOKEN; default from tollgate login)")
 	f.StringVarP(&e.output, "output", "o", "table", "output format: table or json")
 	f.StringVarP(&e.workspace, "workspace", "w", "", "workspace ID (env TOLLGATE_WORKSPACE; default: the member token's own workspace)")
 }
