@@ -12,6 +12,13 @@ type Request struct {
 	Workspace string     // workspace id carried by the token
 	TokenHash token.Hash // SHA-256 of the presented token
 	Upstream  string     // upstream name from the route
+	// Public says the gateway's snapshot of public upstreams (those of the
+	// operator's workspace, token.OperatorWorkspace) holds Upstream: when the
+	// workspace has no upstream of that name, the public one exists for it.
+	Public bool
+	// Model is the top-level "model" of an LLM request body, or "". When the
+	// token has a per-model limit for it, ScopeKeyModel applies.
+	Model string
 }
 
 // Outcome is the verdict of one admission decision.
@@ -50,9 +57,10 @@ const (
 	ScopeMember          // the member's token: requests per minute
 	ScopeKey             // a workspace key: requests per minute
 	ScopeWorkspace       // the whole workspace: requests per minute
+	ScopeKeyModel        // one token and one model (Token.ModelRPM): requests per minute
 )
 
-var scopeNames = [...]string{"none", "member", "key", "workspace"}
+var scopeNames = [...]string{"none", "member", "key", "workspace", "key_model"}
 
 // String returns the name of s.
 func (s Scope) String() string {
@@ -72,6 +80,8 @@ func (s Scope) Code() string {
 		return "key_rate_limit"
 	case ScopeWorkspace:
 		return "workspace_rate_limit"
+	case ScopeKeyModel:
+		return "key_model_rate_limit"
 	}
 	return "rate_limit"
 }
@@ -96,7 +106,11 @@ type Decision struct {
 	TokenID     string
 	MemberID    string // the member; for a workspace key, its creator
 	UpstreamRev int64  // the workspace's upstream revision; changes when any upstream changes
-	Degraded    bool   // decided locally because the store failed and the check fails open
+	// Public says the upstream is the operator's public one (Request.Public
+	// and no upstream of that name in the workspace): the gateway loads its
+	// route from token.OperatorWorkspace. UpstreamRev is still the workspace's.
+	Public   bool
+	Degraded bool // decided locally because the store failed and the check fails open
 }
 
 // Clear resets d for reuse.

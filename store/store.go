@@ -32,14 +32,19 @@ type Store interface {
 	// (Unknown), token active and not expired and, for member tokens, the
 	// member active (Revoked), for member tokens the member's role may use the
 	// gateway, i.e. is not RoleReader (RoleForbidden), upstream exists in the workspace
-	// (UpstreamUnknown), upstream allowed for the token (Forbidden), every rate
-	// limit that applies (Limited). Only an Allowed request is counted.
+	// or, when it does not and r.Public is set, as a public upstream
+	// (UpstreamUnknown; a workspace's own upstream shadows a public one of
+	// the same name, and d.Public says the public one was chosen), upstream
+	// allowed for the token (Forbidden), every rate limit that applies
+	// (Limited). Only an Allowed request is counted.
 	//
 	// Rate limits that apply: for a member token, the member's RPM override or
 	// else the workspace's MemberRPM (ScopeMember, counted per member so that
 	// rotation does not reset it); for a workspace key, the key's RPM or else
 	// the workspace's KeyRPM (ScopeKey, counted per key); and the workspace's
-	// RPM (ScopeWorkspace). A limit of 0 is off.
+	// RPM (ScopeWorkspace); and, when r.Model is set and the token's
+	// ModelRPM has a limit for it, that limit counted per token and model
+	// (ScopeKeyModel). A limit of 0 is off.
 	Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error
 
 	CreateWorkspace(ctx context.Context, w *Workspace) error // ErrExists if the id is taken
@@ -72,6 +77,11 @@ type Store interface {
 	ListUpstreams(ctx context.Context, workspace string) ([]Upstream, error) // ordered by name
 	// DeleteUpstream removes it and bumps the upstream revision.
 	DeleteUpstream(ctx context.Context, workspace, name string) error
+	// UpstreamNames returns the names of the workspace's upstreams, in no
+	// particular order, and the upstream revision read in the same atomic
+	// step. A workspace that does not exist has no names and revision 0. The
+	// gateway polls it for the public upstreams (PublicWorkspace).
+	UpstreamNames(ctx context.Context, workspace string) ([]string, int64, error)
 
 	Teams
 
@@ -142,10 +152,14 @@ type Token struct {
 	MemberID    string      `json:"member_id"` // the member (member tokens) or the creator (keys)
 	Name        string      `json:"name,omitempty"`
 	Status      TokenStatus `json:"status"`
-	RPM         int64       `json:"rpm,omitempty"`       // keys: override of Limits.KeyRPM
-	Upstreams   []string    `json:"upstreams,omitempty"` // allowed upstream names; empty allows all
-	ExpiresAt   time.Time   `json:"expires_at,omitzero"` // zero never expires
-	CreatedAt   time.Time   `json:"created_at"`
+	RPM         int64       `json:"rpm,omitempty"` // keys: override of Limits.KeyRPM
+	// ModelRPM maps a model name (ValidModelName) to requests per minute for
+	// that model through this token (ScopeKeyModel); absent models have no
+	// per-model limit. Set on workspace keys by the admin API.
+	ModelRPM  map[string]int64 `json:"model_rpm,omitempty"`
+	Upstreams []string         `json:"upstreams,omitempty"` // allowed upstream names; empty allows all
+	ExpiresAt time.Time        `json:"expires_at,omitzero"` // zero never expires
+	CreatedAt time.Time        `json:"created_at"`
 	// LastUsed is when the token was last admitted, to the minute (Admit
 	// records it at most once a minute). Zero: never.
 	LastUsed time.Time `json:"last_used,omitzero"`

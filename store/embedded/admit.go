@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/limiter"
@@ -49,12 +50,13 @@ func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision)
 		d.Outcome = limiter.Revoked
 	case ms != nil && ms.rec.Role == store.RoleReader:
 		d.Outcome = limiter.RoleForbidden
-	case ws.upstreams[r.Upstream] == nil:
+	case ws.upstreams[r.Upstream] == nil && !r.Public:
 		d.Outcome = limiter.UpstreamUnknown
 	case !allows(t.Upstreams, r.Upstream):
 		d.Outcome = limiter.Forbidden
 	default:
-		ws.limit(now, ts, ms, d)
+		d.Public = ws.upstreams[r.Upstream] == nil // a private upstream shadows a public one
+		ws.limit(now, r.Model, ts, ms, d)
 	}
 }
 
@@ -89,9 +91,9 @@ func allows(list []string, upstream string) bool {
 // limit counts every applicable limit first and, only if limiter.Decide
 // admits the request, adds it to each of their counters. The checks live in
 // a fixed-size array on the stack so the allowed path does not allocate.
-func (ws *wsState) limit(now time.Time, ts *tokenState, ms *memberState, d *limiter.Decision) {
-	var checks [3]limiter.Check
-	var counters [3]*limiter.Counter
+func (ws *wsState) limit(now time.Time, model string, ts *tokenState, ms *memberState, d *limiter.Decision) {
+	var checks [4]limiter.Check
+	var counters [4]*limiter.Counter
 	n := 0
 	add := func(scope limiter.Scope, lim int64, c *limiter.Counter) {
 		if lim <= 0 {
@@ -109,6 +111,10 @@ func (ws *wsState) limit(now time.Time, ts *tokenState, ms *memberState, d *limi
 		add(limiter.ScopeKey, pick(ts.rec.RPM, ws.rec.Limits.KeyRPM), &ts.counter)
 	}
 	add(limiter.ScopeWorkspace, ws.rec.Limits.WorkspaceRPM, &ws.counter)
+	if model != "" && ts.rec.ModelRPM[model] > 0 {
+		lim := ts.rec.ModelRPM[model]
+		add(limiter.ScopeKeyModel, lim, ts.modelCounter(model))
+	}
 	if !limiter.Decide(d, checks[:n]) {
 		return
 	}
@@ -125,4 +131,19 @@ func pick(override, def int64) int64 {
 		return override
 	}
 	return def
+}
+
+// modelCounter returns the ScopeKeyModel counter of model, which has a limit
+// in ts.rec.ModelRPM. addToken made it; a record replaced in place gets its
+// counter here, with its own copy of model (which aliases the request).
+func (ts *tokenState) modelCounter(model string) *limiter.Counter {
+	if c := ts.models[model]; c != nil {
+		return c
+	}
+	if ts.models == nil {
+		ts.models = make(map[string]*limiter.Counter)
+	}
+	c := new(limiter.Counter)
+	ts.models[strings.Clone(model)] = c
+	return c
 }

@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 
@@ -36,10 +37,13 @@ type memberState struct {
 	dirty   bool // rec.LastActive is newer in memory than on disk (see activity.go)
 }
 
-// tokenState is a token and, for workspace keys, its ScopeKey counter.
+// tokenState is a token and, for workspace keys, its ScopeKey counter, and
+// its ScopeKeyModel counters by model (one per rec.ModelRPM entry, made when
+// the token is indexed so that Admit does not allocate).
 type tokenState struct {
 	rec     store.Token
 	counter limiter.Counter
+	models  map[string]*limiter.Counter
 	dirty   bool // rec.LastUsed is newer in memory than on disk (see activity.go)
 }
 
@@ -57,14 +61,21 @@ func newWSState(w store.Workspace) *wsState {
 // addToken indexes t by id and hash. The caller holds mu or owns ws.
 func (ws *wsState) addToken(t store.Token) {
 	ts := &tokenState{rec: t}
+	if len(t.ModelRPM) > 0 {
+		ts.models = make(map[string]*limiter.Counter, len(t.ModelRPM))
+		for m := range t.ModelRPM {
+			ts.models[m] = new(limiter.Counter)
+		}
+	}
 	ws.tokens[t.ID] = ts
 	ws.byHash[t.Hash] = ts
 }
 
-// cloneToken returns t with its own Upstreams slice, so neither the caller
-// nor the store can change the other's copy.
+// cloneToken returns t with its own Upstreams slice and ModelRPM map, so
+// neither the caller nor the store can change the other's copy.
 func cloneToken(t store.Token) store.Token {
 	t.Upstreams = slices.Clone(t.Upstreams)
+	t.ModelRPM = maps.Clone(t.ModelRPM)
 	return t
 }
 

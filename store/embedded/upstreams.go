@@ -117,3 +117,23 @@ func (s *Store) DeleteUpstream(ctx context.Context, workspace, name string) erro
 	ws.mu.Unlock()
 	return nil
 }
+
+// UpstreamNames returns the names of the workspace's upstreams and its
+// upstream revision, read under one lock. A workspace that does not exist
+// has none and revision 0.
+func (s *Store) UpstreamNames(ctx context.Context, workspace string) ([]string, int64, error) {
+	if err := s.open(ctx); err != nil {
+		return nil, 0, err
+	}
+	ws := s.workspace(workspace)
+	if ws == nil {
+		return nil, 0, nil
+	}
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	names := make([]string, 0, len(ws.upstreams))
+	for n := range ws.upstreams {
+		names = append(names, n)
+	}
+	return names, ws.upstreamRev, nil
+}

@@ -70,6 +70,9 @@ func validateToken(t *store.Token) error {
 	case t.RPM < 0:
 		return invalid("token %q rpm %d is negative", t.ID, t.RPM)
 	}
+	if err := store.CheckModelRPM(t.ModelRPM); err != nil {
+		return invalid("token %q: %v", t.ID, err)
+	}
 	return nil
 }
 

@@ -28,7 +28,11 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 	if s.now != nil {
 		now = s.now().UnixMicro()
 	}
-	vals, err := s.pipe.eval(tk, wk, r.Upstream, now)
+	pub := ""
+	if r.Public {
+		pub = "1"
+	}
+	vals, err := s.pipe.eval(tk, wk, r.Upstream, now, pub, r.Model)
 	if err != nil {
 		return fmt.Errorf("redisstore: admit: %w", err)
 	}
@@ -42,7 +46,7 @@ func parseDecision(v string, d *limiter.Decision) error {
 		d.Outcome = limiter.Unknown
 		return nil
 	}
-	var f [10]string
+	var f [11]string
 	n := 0
 	for n < len(f)-1 {
 		i := strings.IndexByte(v, ' ')
@@ -53,8 +57,8 @@ func parseDecision(v string, d *limiter.Decision) error {
 		n++
 	}
 	f[n] = v
-	var x [10]int64
-	for _, i := range [...]int{0, 1, 4, 5, 6, 7, 8, 9} {
+	var x [11]int64
+	for _, i := range [...]int{0, 1, 4, 5, 6, 7, 8, 9, 10} {
 		var err error
 		if x[i], err = strconv.ParseInt(f[i], 10, 64); err != nil {
 			return errReply
@@ -66,5 +70,6 @@ func parseDecision(v string, d *limiter.Decision) error {
 	d.Outcome, d.TokenKind, d.TokenID, d.MemberID = limiter.Outcome(x[0]), token.Kind(x[1]), f[2], f[3]
 	d.UpstreamRev, d.Scope, d.Limit, d.Remaining = x[4], limiter.Scope(x[5]), x[6], x[7]
 	d.Reset, d.RetryAfter = time.Duration(x[8])*time.Microsecond, time.Duration(x[9])*time.Microsecond
+	d.Public = x[10] == 1
 	return nil
 }

@@ -1,11 +1,13 @@
 -- Admission: one atomic decision for one request (see doc.go).
 -- KEYS[1] = {w:W}:tok:<sha256hex>, KEYS[2] = {w:W}:ws
--- ARGV[1] = upstream name, ARGV[2] = now in unix microseconds or "" for TIME.
+-- ARGV[1] = upstream name, ARGV[2] = now in unix microseconds or "" for TIME,
+-- ARGV[3] = "1" when the gateway knows a public upstream of that name,
+-- ARGV[4] = the request's model or "".
 -- Keys derived from the tag ({w:W}:mem:*, :up:*, :rl:*) share the slot of KEYS.
 -- Reply: one string of space-separated fields, cheap to read without boxing:
 -- "1" when the token is unknown, else
--- "outcome kind tokenid memberid uprev scope limit remaining reset_us retry_us"
--- (memberid may be empty).
+-- "outcome kind tokenid memberid uprev scope limit remaining reset_us retry_us public"
+-- (memberid may be empty; public is 1 when the public upstream was chosen).
 local WIDTH, WINDOW, BUCKETS, TTL = __WIDTH__, __WINDOW__, __BUCKETS__, __TTL__
 local now
 if ARGV[2] ~= '' then
@@ -15,13 +17,14 @@ else
   now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
 local tag = string.sub(KEYS[2], 1, -4)
-local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp', 'used')
+local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp', 'used', 'mrpm')
 if not t[1] then return '1' end
 local kind = tonumber(t[2])
 local w = redis.call('HMGET', KEYS[2], 'member_rpm', 'key_rpm', 'ws_rpm', 'uprev')
 local uprev = tonumber(w[4] or '0')
+local pub = 0
 local function reply(o, sc, lim, rem, rst, ra)
-  return string.format('%d %d %s %s %d %d %d %d %d %d', o, kind, t[1], t[3] or '', uprev, sc, lim, rem, rst, ra)
+  return string.format('%d %d %s %s %d %d %d %d %d %d %d', o, kind, t[1], t[3] or '', uprev, sc, lim, rem, rst, ra, pub)
 end
 if t[4] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
 local exp = tonumber(t[7] or '0')
@@ -43,7 +46,21 @@ elseif kind == 2 then
   limits[1], scopes[1], keys[1] = l, 2, tag .. ':rl:k:' .. t[1]
 end
 limits[#limits + 1], scopes[#scopes + 1], keys[#keys + 1] = tonumber(w[3] or '0'), 3, tag .. ':rl:w'
-if redis.call('EXISTS', tag .. ':up:' .. ARGV[1]) == 0 then return reply(3, 0, 0, 0, 0, 0) end
+-- Per (token, model) limit: t[9] is ",model=rpm,...", model names hold no ',' or '='.
+local model, mr = ARGV[4], t[9]
+if model ~= '' and mr and mr ~= '' and not string.find(model, '[,=]') then
+  local _, j = string.find(mr, ',' .. model .. '=', 1, true)
+  if j then
+    local e = string.find(mr, ',', j + 1, true)
+    local n = #limits + 1
+    limits[n], scopes[n], keys[n] = tonumber(string.sub(mr, j + 1, e - 1)) or 0, 4, tag .. ':rl:km:' .. t[1] .. ':' .. model
+  end
+end
+-- A workspace's own upstream shadows a public one of the same name.
+if redis.call('EXISTS', tag .. ':up:' .. ARGV[1]) == 0 then
+  if ARGV[3] ~= '1' then return reply(3, 0, 0, 0, 0, 0) end
+  pub = 1
+end
 if t[6] and t[6] ~= '' and not string.find(t[6], ',' .. ARGV[1] .. ',', 1, true) then
   return reply(4, 0, 0, 0, 0, 0)
 end

@@ -8,7 +8,7 @@
 // constant prefix inside the braces, so workspaces spread over shards):
 //
 //	{w:W}:ws               hash  name, created, member_rpm, key_rpm, ws_rpm, uprev, personal ("1"/"0"), plan
-//	{w:W}:tok:<sha256hex>  hash  id, kind, member, status, rpm, ups (",a,b," or ""), exp (unix ms, 0 never), hash, display, name, created, used (last admitted, ms)
+//	{w:W}:tok:<sha256hex>  hash  id, kind, member, status, rpm, ups (",a,b," or ""), exp (unix ms, 0 never), hash, display, name, created, used (last admitted, ms), mrpm (",model=rpm," or "")
 //	{w:W}:tokid:<id>       string  the token's sha256 hex
 //	{w:W}:mem:<id>         hash  id, email, role, status, rpm, account, created, last (last admitted, ms; written only by Admit)
 //	{w:W}:up:<name>        hash  name, base_url, kind, auth_header, auth_scheme, credential, created
@@ -18,7 +18,7 @@
 //	{w:W}:invcode:<sha256hex>  string  the invitation id of a code
 //	{w:W}:audit            sorted set of audit entry ids scored by entry time in ms (equal times order by id)
 //	{w:W}:audit:e          hash  entry id -> the entry's JSON; both capped at 100000 entries, oldest dropped
-//	{w:W}:rl:m:<memberID>, {w:W}:rl:k:<tokenID>, {w:W}:rl:w   rate counters
+//	{w:W}:rl:m:<memberID>, {w:W}:rl:k:<tokenID>, {w:W}:rl:w, {w:W}:rl:km:<tokenID>:<model>   rate counters
 //	tg:workspaces          set of workspace ids (admin path only, outside every tag)
 //	tg:acct:<id>           hash  id, email, personal (workspace id), created     (admin path only)
 //	tg:acct:email:<email>  string  the account id of a lower-case email          (admin path only)

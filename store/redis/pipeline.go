@@ -32,7 +32,7 @@ type admitCall struct {
 }
 
 var callPool = sync.Pool{New: func() any {
-	return &admitCall{keys: make([]string, 2), args: make([]any, 2), done: make(chan struct{}, 1)}
+	return &admitCall{keys: make([]string, 2), args: make([]any, 4), done: make(chan struct{}, 1)}
 }}
 
 // pipeliner runs the workers. It is safe for concurrent use.
@@ -59,9 +59,9 @@ func newPipeliner(c Client) *pipeliner {
 // eval runs the admission script with keys and args in the next pipeline and
 // returns its reply. keys and args are copied into the call; args must stay
 // valid until eval returns.
-func (p *pipeliner) eval(k0, k1 string, a0, a1 any) (string, error) {
+func (p *pipeliner) eval(k0, k1 string, a0, a1, a2, a3 any) (string, error) {
 	c := callPool.Get().(*admitCall)
-	c.keys[0], c.keys[1], c.args[0], c.args[1] = k0, k1, a0, a1
+	c.keys[0], c.keys[1], c.args[0], c.args[1], c.args[2], c.args[3] = k0, k1, a0, a1, a2, a3
 	select {
 	case p.calls <- c:
 	case <-p.quit:
@@ -77,7 +77,7 @@ func (p *pipeliner) eval(k0, k1 string, a0, a1 any) (string, error) {
 		}
 	}
 	vals, err := c.cmd.Text()
-	c.cmd, c.args[0], c.args[1] = nil, nil, nil
+	c.cmd, c.args[0], c.args[1], c.args[2], c.args[3] = nil, nil, nil, nil, nil
 	callPool.Put(c)
 	return vals, err
 }

@@ -33,7 +33,7 @@ func tokenFields(t *store.Token) []any {
 	}
 	return []any{"id", t.ID, "kind", itoa(int64(t.Kind)), "member", t.MemberID, "status", string(t.Status),
 		"rpm", itoa(t.RPM), "ups", ups, "exp", ms(t.ExpiresAt), "hash", t.Hash.Hex(), "display", t.Display,
-		"name", t.Name, "created", ms(t.CreatedAt)}
+		"name", t.Name, "created", ms(t.CreatedAt), "mrpm", encodeModelRPM(t.ModelRPM)}
 }
 
 func checkToken(t *store.Token) error {
@@ -56,6 +56,9 @@ func checkToken(t *store.Token) error {
 		if err := checkPart("upstream name", u); err != nil {
 			return err
 		}
+	}
+	if err := store.CheckModelRPM(t.ModelRPM); err != nil {
+		return fmt.Errorf("redisstore: token %q: %w", t.ID, err)
 	}
 	return checkLimits(t.RPM)
 }
@@ -130,5 +133,6 @@ func decodeToken(ws string, m map[string]string) store.Token {
 	if ups := strings.Trim(m["ups"], ","); ups != "" {
 		t.Upstreams = strings.Split(ups, ",")
 	}
+	t.ModelRPM = decodeModelRPM(m["mrpm"])
 	return t
 }

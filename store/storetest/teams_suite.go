@@ -35,7 +35,7 @@ func RunTeams(t *testing.T, open func(t *testing.T, clock *FakeClock) interface 
 	}
 }
 
-// RunAll runs Run and RunTeams against the backend that open builds.
+// RunAll runs Run, RunTeams and RunPublic against the backend that open builds.
 func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	store.Store
 	store.Teams
@@ -45,6 +45,9 @@ func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 		Run(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
 	t.Run("Teams", func(t *testing.T) { RunTeams(t, open) })
+	t.Run("Public", func(t *testing.T) {
+		RunPublic(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
+	})
 }
 
 // teamsCases lists the store.Teams properties, each named for the property.
