@@ -29,6 +29,14 @@ func (e *SeatError) Error() string {
 	return fmt.Sprintf("store: seat limit reached: %d of %d seats taken (members and pending invitations)", e.Used, e.Limit)
 }
 
+// KeyLimitError reports that a workspace's active, unexpired workspace keys
+// reached Limit, so CreateKey refused a new one.
+type KeyLimitError struct{ Limit, Active int }
+
+func (e *KeyLimitError) Error() string {
+	return fmt.Sprintf("store: key limit reached: %d of %d workspace keys active", e.Active, e.Limit)
+}
+
 // Account is a person, identified by email, with a personal workspace.
 type Account struct {
 	ID                  string    `json:"id"`    // token.NewID
@@ -145,6 +153,16 @@ type Teams interface {
 	// Status is from; ErrConflict otherwise, ErrNotFound if there is no such
 	// invitation.
 	UpdateInvitation(ctx context.Context, inv *Invitation, from InvitationStatus) error
+	// ReopenInvitation gives the stored pending invitation inv.ID (stored
+	// Status pending, expired or not) inv's CodeHash and ExpiresAt; every
+	// other field stays as stored. It is atomic like CreateInvitation: when
+	// the invitation has expired at now it holds no seat, so it is refused
+	// with *SeatError when active members plus other pending, unexpired
+	// invitations fill seats (seats <= 0 is unlimited), and with ErrExists
+	// when the email meanwhile has another pending, unexpired invitation or
+	// is an active member. ErrConflict if the stored Status is not pending
+	// or the new code is taken, ErrNotFound if there is no such invitation.
+	ReopenInvitation(ctx context.Context, inv *Invitation, seats int, now time.Time) error
 	// AcceptInvitation atomically turns the pending, unexpired (at now)
 	// invitation of the workspace whose code hashes to code into an active
 	// member m (Role taken from the invitation, AccountID set by the caller)
@@ -153,6 +171,20 @@ type Teams interface {
 	// returned) when it is not pending or has expired; ErrExists when the
 	// account is already an active member.
 	AcceptInvitation(ctx context.Context, workspace string, code token.Hash, now time.Time, m *Member, t *Token) (*Invitation, error)
+
+	// CreateKey stores a new workspace key (Kind token.Key) as CreateToken
+	// does, atomically checking that the workspace's active keys that have
+	// not expired (at the store's clock) stay under maxActive: when they
+	// already number maxActive or more it stores nothing and returns
+	// *KeyLimitError. maxActive <= 0 is unlimited. Concurrent calls for the
+	// last key: exactly one succeeds.
+	CreateKey(ctx context.Context, t *Token, maxActive int) error
+	// TransferOwnership atomically makes member toMemberID of workspace ws
+	// the owner and member fromMemberID an admin. from must be the active
+	// owner and to an active admin (so from != to); ErrConflict otherwise,
+	// with nothing changed. ErrNotFound if the workspace or a member does
+	// not exist.
+	TransferOwnership(ctx context.Context, ws, fromMemberID, toMemberID string) error
 
 	PutPlan(ctx context.Context, p *Plan) error
 	GetPlan(ctx context.Context, name string) (*Plan, error)

@@ -45,6 +45,7 @@ func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 		Run(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
 	t.Run("Teams", func(t *testing.T) { RunTeams(t, open) })
+	t.Run("Keys", func(t *testing.T) { RunKeys(t, open) })
 	t.Run("Public", func(t *testing.T) {
 		RunPublic(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
@@ -67,6 +68,10 @@ var teamsCases = []struct {
 	{"InvitationSeatsZeroUnlimited", testInvitationUnlimited},
 	{"InvitationRaceForLastSeat", testInvitationRace},
 	{"UpdateInvitationComparesStatus", testUpdateInvitation},
+	{"ReopenInvitationKeepsItsSeat", testReopenInvitation},
+	{"ReopenExpiredInvitationChecksSeats", testReopenExpiredChecksSeats},
+	{"TransferOwnershipIsOneStep", testTransferOwnership},
+	{"TransferOwnershipRace", testTransferOwnershipRace},
 	{"AcceptInvitationCreatesMemberAndToken", testAcceptInvitation},
 	{"AcceptInvitationRefusals", testAcceptRefusals},
 	{"AcceptInvitationActiveAccountExists", testAcceptActiveAccount},
