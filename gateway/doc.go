@@ -13,10 +13,15 @@
 //     outside [A-Za-z0-9._-]{1,64} is refused with 404, a rest with dot
 //     segments with 400.
 //  3. One Admitter.Admit call decides (the only store round trip in the
-//     steady state). Every refusal, here and anywhere else, goes through one
+//     steady state). The request carries whether the name is one of the
+//     operator's public upstreams, from a snapshot refreshed every
+//     Config.PublicRefresh off the request path (public.go: that interval is
+//     the staleness bound), and the top-level "model" of a JSON body, found
+//     by an allocation-free scan (model.go) for per-model key limits. Every refusal, here and anywhere else, goes through one
 //     function (fail) that sets the status and an OpenAI-shaped JSON error
 //     body naming the limit.
-//  4. The upstream's configuration is cached per (workspace, name) and reloaded
+//  4. The upstream's configuration is cached per (workspace, name), a
+//     public one under store.PublicWorkspace at the snapshot's revision, and reloaded
 //     through Upstreams.GetUpstream only when the decision carries a newer
 //     upstream revision.
 //  5. The request is proxied with a fasthttp.HostClient per upstream:

@@ -37,6 +37,9 @@ type Meter interface {
 // revision. store.Store satisfies it.
 type Upstreams interface {
 	GetUpstream(ctx context.Context, workspace, name string) (*store.Upstream, int64, error)
+	// UpstreamNames lists a workspace's upstream names with its revision;
+	// the gateway polls it for store.PublicWorkspace (see public.go).
+	UpstreamNames(ctx context.Context, workspace string) ([]string, int64, error)
 }
 
 var _ Upstreams = store.Store(nil)
@@ -52,6 +55,10 @@ type Config struct {
 	MaxConnsPerUpstream int           // connections per upstream host; default 1024.
 	ClientReadTimeout   time.Duration // reading one client request, head and body. Default 60 s.
 	ClientIdleTimeout   time.Duration // an idle keep-alive client connection is closed after it. Default 120 s.
+	// PublicRefresh is how often the snapshot of the operator's public
+	// upstreams is re-read: a public upstream added or deleted reaches this
+	// replica's admission within it (plus one store call). Default 2 s.
+	PublicRefresh time.Duration
 }
 
 // Validate reports the first field that cannot be used.
@@ -71,6 +78,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gateway: ClientReadTimeout is negative (%s)", c.ClientReadTimeout)
 	case c.ClientIdleTimeout < 0:
 		return fmt.Errorf("gateway: ClientIdleTimeout is negative (%s)", c.ClientIdleTimeout)
+	case c.PublicRefresh < 0:
+		return fmt.Errorf("gateway: PublicRefresh is negative (%s)", c.PublicRefresh)
 	case c.MaxConnsPerUpstream < 0:
 		return fmt.Errorf("gateway: MaxConnsPerUpstream is negative (%d)", c.MaxConnsPerUpstream)
 	}
@@ -89,6 +98,7 @@ func (c Config) withDefaults() Config {
 	def(&c.IdleTimeout, 5*time.Minute)
 	def(&c.ClientReadTimeout, time.Minute)
 	def(&c.ClientIdleTimeout, 2*time.Minute)
+	def(&c.PublicRefresh, 2*time.Second)
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -123,6 +133,7 @@ type Gateway struct {
 	meter   Meter
 	log     *slog.Logger
 	routes  routeCache
+	public  publicUpstreams
 	conns   connSet // upstream connections
 	clients connSet // client connections accepted by Serve
 	srv     *fasthttp.Server
@@ -153,6 +164,7 @@ func New(cfg Config, deps Deps) *Gateway {
 	}
 	g.none = g.met.Upstream(metrics.NoUpstream)
 	g.srv = g.newServer()
+	g.startPublic()
 	return g
 }
 
@@ -162,10 +174,11 @@ func (g *Gateway) Handler() fasthttp.RequestHandler { return g.handle }
 // state is the per-request scratch space, pooled so the request path does
 // not allocate for the admission request, its decision or the upstream URI.
 type state struct {
-	req limiter.Request
-	dec limiter.Decision
-	ev  meter.Event
-	uri []byte
+	req   limiter.Request
+	dec   limiter.Decision
+	ev    meter.Event
+	uri   []byte
+	model []byte // the request's model when its JSON string had escapes
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -213,7 +226,9 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.fail(ctx, failBadPath, nil)
 		return g.none, 0
 	}
-	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name)}
+	pub := g.public.cur.Load()
+	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name),
+		Public: pub.has(name), Model: requestModel(&ctx.Request, st)}
 	// Not ctx: fasthttp cancels it when shutdown begins, which would turn a
 	// request still being served into a store failure. Stores bound their
 	// own latency.
@@ -222,7 +237,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.fail(ctx, failureOf(st.dec.Outcome), &st.dec)
 		return g.none, 0
 	}
-	rt, err := g.route(context.Background(), p.Workspace, name, st.dec.UpstreamRev)
+	rt, err := g.routeFor(p.Workspace, name, pub, st)
 	if err != nil {
 		g.log.Warn("gateway: upstream configuration unavailable", "err", err)
 		g.fail(ctx, storeFailure(err), nil)
@@ -237,6 +252,23 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 	return rt.metrics, waited
 }
 
+// routeFor returns the route the decision chose: the public workspace's at
+// the snapshot's revision when d.Public, else the workspace's own. Degraded
+// decisions cannot tell, so a public name is routed publicly unless this
+// replica knows a private upstream of that name.
+func (g *Gateway) routeFor(ws, name []byte, pub *publicSet, st *state) (*route, error) {
+	d := &st.dec
+	public := d.Public || (d.Degraded && st.req.Public && !g.routes.has(ws, name))
+	if public {
+		rev := pub.rev
+		if d.Degraded {
+			rev = -1
+		}
+		return g.route(context.Background(), publicWS, name, rev)
+	}
+	return g.route(context.Background(), ws, name, d.UpstreamRev)
+}
+
 // alias returns b as a string without copying. The result is valid only
 // while b is; limiter.Request documents that its fields are borrowed.
 func alias(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
@@ -249,6 +281,7 @@ func (g *Gateway) Serve(ln net.Listener) error { return g.srv.Serve(ln) }
 // streams to finish. When ctx ends first, it cuts every remaining client and
 // upstream connection and returns ctx's error.
 func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.stopPublic()
 	err := g.srv.ShutdownWithContext(ctx)
 	if err != nil {
 		g.clients.closeAll()

@@ -92,6 +92,10 @@ func (c countingUpstreams) GetUpstream(ctx context.Context, ws, name string) (*s
 	return c.s.GetUpstream(ctx, ws, name)
 }
 
+func (c countingUpstreams) UpstreamNames(ctx context.Context, ws string) ([]string, int64, error) {
+	return c.s.UpstreamNames(ctx, ws)
+}
+
 // newToken stores a token of kind k for e.member, changed by edit, and returns its secret.
 func (e *env) newToken(k token.Kind, edit func(*store.Token)) string {
 	e.t.Helper()

@@ -66,6 +66,15 @@ func (g *Gateway) route(ctx context.Context, ws, name []byte, rev int64) (*route
 	return r, nil
 }
 
+// has reports whether a route of (ws, name) is cached.
+func (c *routeCache) has(ws, name []byte) bool {
+	var kb [96]byte
+	key := append(append(append(kb[:0], ws...), '/'), name...)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[string(key)] != nil
+}
+
 func ignoreNotFound(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil

@@ -1,0 +1,247 @@
+package gateway
+
+import (
+	"unicode/utf8"
+
+	"github.com/tollgate-dev/tollgate/store"
+	"github.com/valyala/fasthttp"
+)
+
+// maxModelEscaped bounds the raw length of an escaped model string worth
+// decoding: a valid model name is at most 128 bytes, each at most a
+// six-byte \uXXXX escape.
+const maxModelEscaped = 6 * 128
+
+// requestModel returns the top-level "model" of a JSON request body, for
+// per-model limits (limiter.Request.Model), or "" when there is none or it
+// is not a valid model name (store.ValidModelName; no limit can name it).
+// It scans the body once without decoding it and does not allocate: the
+// result aliases the body, or st.model when the string had escapes, which
+// are decoded so that "gpt\u002d4o" counts as "gpt-4o". Like common JSON
+// decoders, the last of duplicate keys wins.
+func requestModel(req *fasthttp.Request, st *state) string {
+	if !req.Header.IsPost() {
+		return ""
+	}
+	raw, escaped := scanModel(req.Body())
+	if raw == nil {
+		return ""
+	}
+	if escaped {
+		if len(raw) > maxModelEscaped {
+			return ""
+		}
+		var ok bool
+		if st.model, ok = unescapeJSON(st.model[:0], raw); !ok {
+			return ""
+		}
+		raw = st.model
+	}
+	if s := alias(raw); store.ValidModelName(s) {
+		return s
+	}
+	return ""
+}
+
+// scanModel finds the value of the last top-level "model" key of the JSON
+// object b when that value is a string, and returns its raw contents
+// (between the quotes) and whether they hold escapes. It is lenient where
+// decoders differ (bare words such as NaN, trailing commas) and gives up,
+// returning nil, on anything it cannot walk; b need not be valid JSON.
+func scanModel(b []byte) (val []byte, escaped bool) {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil, false
+	}
+	i++
+	for {
+		i = skipWS(b, i)
+		if i >= len(b) || b[i] == '}' {
+			return val, escaped
+		}
+		if b[i] != '"' {
+			return nil, false
+		}
+		key, kesc, end := scanString(b, i)
+		if end < 0 {
+			return nil, false
+		}
+		i = skipWS(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return nil, false
+		}
+		i = skipWS(b, i+1)
+		if i >= len(b) {
+			return nil, false
+		}
+		isModel := isModelKey(key, kesc)
+		if isModel && b[i] == '"' {
+			v, vesc, end := scanString(b, i)
+			if end < 0 {
+				return nil, false
+			}
+			val, escaped, i = v, vesc, end
+		} else {
+			if isModel {
+				val, escaped = nil, false // a later non-string model replaces an earlier string
+			}
+			if i = skipValue(b, i); i < 0 {
+				return nil, false
+			}
+		}
+		i = skipWS(b, i)
+		if i < len(b) && b[i] == ',' {
+			i++
+		}
+	}
+}
+
+// isModelKey reports whether the raw key is "model", decoding escapes.
+func isModelKey(key []byte, escaped bool) bool {
+	if !escaped {
+		return string(key) == "model"
+	}
+	if len(key) > 6*5 {
+		return false
+	}
+	var buf [32]byte
+	k, ok := unescapeJSON(buf[:0], key)
+	return ok && string(k) == "model"
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString reads the string starting at b[i] == '"'. It returns the raw
+// contents, whether they hold a backslash, and the index after the closing
+// quote, or end -1 when the string is not closed.
+func scanString(b []byte, i int) (raw []byte, escaped bool, end int) {
+	start := i + 1
+	for j := start; j < len(b); j++ {
+		switch b[j] {
+		case '"':
+			return b[start:j], escaped, j + 1
+		case '\\':
+			escaped = true
+			j++
+		}
+	}
+	return nil, false, -1
+}
+
+// skipValue skips the value starting at b[i] and returns the index after
+// it, or -1 when it does not end. Objects and arrays are skipped by counting
+// brackets outside strings, without recursion.
+func skipValue(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		_, _, end := scanString(b, i)
+		return end
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				_, _, end := scanString(b, i)
+				if end < 0 {
+					return -1
+				}
+				i = end - 1
+			}
+		}
+		return -1
+	}
+	for ; i < len(b); i++ { // numbers, true, false, null, and bare words
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+	}
+	return i
+}
+
+// unescapeJSON appends the decoded form of the raw JSON string contents src
+// to dst. It reports false on a malformed escape.
+func unescapeJSON(dst, src []byte) ([]byte, bool) {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		if i++; i >= len(src) {
+			return dst, false
+		}
+		switch src[i] {
+		case '"', '\\', '/':
+			dst = append(dst, src[i])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, n := decodeU(src[i+1:])
+			if n == 0 {
+				return dst, false
+			}
+			dst, i = utf8.AppendRune(dst, r), i+n
+		default:
+			return dst, false
+		}
+	}
+	return dst, true
+}
+
+// decodeU decodes the XXXX after \u, and a low surrogate \uXXXX after a high
+// one. It returns the rune and the bytes consumed, 0 when malformed.
+func decodeU(b []byte) (rune, int) {
+	r, ok := hex4(b)
+	if !ok {
+		return 0, 0
+	}
+	if r >= 0xD800 && r < 0xDC00 && len(b) >= 10 && b[4] == '\\' && b[5] == 'u' {
+		if lo, ok := hex4(b[6:]); ok && lo >= 0xDC00 && lo < 0xE000 {
+			return 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00), 10
+		}
+	}
+	if r >= 0xD800 && r < 0xE000 {
+		return utf8.RuneError, 4
+	}
+	return r, 4
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
