@@ -60,16 +60,8 @@ func (a *api) createInvitation(w http.ResponseWriter, r *http.Request) error {
 	inv := &store.Invitation{ID: token.NewID(), WorkspaceID: ws.ID, Email: strings.ToLower(req.Email),
 		Role: req.Role, CodeHash: token.HashOf([]byte(code)), Status: store.InvitationPending,
 		InvitedBy: inviterID(c), CreatedAt: now, ExpiresAt: now.Add(store.InvitationTTL)}
-	var seats *store.SeatError
-	switch err := a.store.CreateInvitation(r.Context(), inv, p.Seats, now); {
-	case errors.As(err, &seats):
-		return newError(http.StatusUnprocessableEntity, CodeSeatLimit,
-			"seat limit reached: %d of %d seats taken (members and pending invitations) on plan %q",
-			seats.Used, seats.Limit, p.Name)
-	case errors.Is(err, store.ErrExists):
-		return errConflict("email: %s already has a pending invitation or is an active member", inv.Email)
-	case err != nil:
-		return err
+	if err := a.store.CreateInvitation(r.Context(), inv, p.Seats, now); err != nil {
+		return invitationRefusal(err, inv, p)
 	}
 	c.target("invitation", inv.ID)
 	c.audit.detail = "invited " + inv.Email + " as " + inv.Role
@@ -91,7 +83,9 @@ func (a *api) listInvitations(w http.ResponseWriter, r *http.Request) error {
 }
 
 // resendInvitation issues a new code (the old one stops working) and resets
-// the expiry; a pending or expired invitation may be resent.
+// the expiry; a pending or expired invitation may be resent. An expired one
+// holds no seat, so the store re-checks seats and duplicates atomically, as
+// for a new invitation (store.Teams.ReopenInvitation).
 func (a *api) resendInvitation(w http.ResponseWriter, r *http.Request) error {
 	ws, err := a.workspace(r)
 	if err != nil {
@@ -105,17 +99,36 @@ func (a *api) resendInvitation(w http.ResponseWriter, r *http.Request) error {
 	if inv.Status != store.InvitationPending {
 		return errConflict("invitation %q is %s; only a pending or expired one is resent", inv.ID, inv.State(now))
 	}
+	p, err := a.plan(r.Context(), ws.Plan)
+	if err != nil {
+		return err
+	}
 	code, err := token.New(token.Invite, ws.ID)
 	if err != nil {
 		return err
 	}
 	inv.CodeHash, inv.ExpiresAt = token.HashOf([]byte(code)), now.Add(store.InvitationTTL)
-	if err := a.store.UpdateInvitation(r.Context(), inv, store.InvitationPending); err != nil {
-		return stateConflict(err, inv)
+	if err := a.store.ReopenInvitation(r.Context(), inv, p.Seats, now); err != nil {
+		return invitationRefusal(err, inv, p)
 	}
 	c := callerOf(r)
 	c.target("invitation", inv.ID)
 	return writeJSON(w, http.StatusOK, a.deliver(r, ws, inv, code, inviterName(c)))
+}
+
+// invitationRefusal maps a store refusal of a new or reopened invitation to
+// the API's error: seat_limit with the numbers, or a conflict naming why.
+func invitationRefusal(err error, inv *store.Invitation, p *store.Plan) error {
+	var seats *store.SeatError
+	switch {
+	case errors.As(err, &seats):
+		return newError(http.StatusUnprocessableEntity, CodeSeatLimit,
+			"seat limit reached: %d of %d seats taken (members and pending invitations) on plan %q",
+			seats.Used, seats.Limit, p.Name)
+	case errors.Is(err, store.ErrExists):
+		return errConflict("email: %s already has a pending invitation or is an active member", inv.Email)
+	}
+	return stateConflict(err, inv)
 }
 
 func (a *api) cancelInvitation(w http.ResponseWriter, r *http.Request) error {

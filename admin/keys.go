@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,7 +38,8 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkKeyLimit(r, ws); err != nil {
+	p, err := a.workspacePlan(r, ws)
+	if err != nil {
 		return err
 	}
 	c := callerOf(r)
@@ -49,7 +51,12 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 	if req.RPM != nil {
 		rec.RPM = *req.RPM
 	}
-	if err := a.store.CreateToken(r.Context(), rec); err != nil {
+	var limit *store.KeyLimitError
+	switch err := a.store.CreateKey(r.Context(), rec, p.Keys); {
+	case errors.As(err, &limit):
+		return newError(http.StatusUnprocessableEntity, CodeKeyLimit,
+			"key limit reached: %d of %d workspace keys active on plan %q; revoke one first", limit.Active, limit.Limit, p.Name)
+	case err != nil:
 		return err
 	}
 	c.target("key", rec.ID)
@@ -144,33 +151,19 @@ func activeKey(t *store.Token, now time.Time) bool {
 	return t.Kind == token.Key && t.Status == store.TokenActive && (t.ExpiresAt.IsZero() || now.Before(t.ExpiresAt))
 }
 
-// checkKeyLimit refuses a new key when the workspace's plan keys are taken.
-// Two concurrent creations may both pass for the last key: the store has no
-// atomic key count (unlike seats); the limit is a plan quota, not security.
-func (a *api) checkKeyLimit(r *http.Request, ws string) error {
+// workspacePlan returns the plan of workspace ws; a plan name the store
+// does not know limits nothing (Keys and Seats 0).
+func (a *api) workspacePlan(r *http.Request, ws string) (*store.Plan, error) {
 	w, err := a.store.GetWorkspace(r.Context(), ws)
 	if err != nil {
-		return err
+		return nil, notFound(err, "workspace", ws)
 	}
 	p, err := a.plan(r.Context(), w.Plan)
-	if err != nil || p.Keys <= 0 {
-		return nil // an unknown plan name limits nothing; unlimited is 0
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return &store.Plan{Name: w.Plan}, nil
 	}
-	toks, err := a.store.ListTokens(r.Context(), ws)
-	if err != nil {
-		return err
-	}
-	n, now := 0, a.now()
-	for i := range toks {
-		if activeKey(&toks[i], now) {
-			n++
-		}
-	}
-	if n >= p.Keys {
-		return newError(http.StatusUnprocessableEntity, CodeKeyLimit,
-			"key limit reached: %d of %d workspace keys active on plan %q; revoke one first", n, p.Keys, p.Name)
-	}
-	return nil
+	return p, err
 }
 
 // mayRevoke keeps an admin from revoking the owner's member token: the

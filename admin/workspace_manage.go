@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -159,9 +160,9 @@ type transferOwnerRequest struct {
 	MemberID string `json:"member_id"`
 }
 
-// transferOwnership makes an active admin the owner; the old owner becomes
-// an admin. The new owner is promoted first, so the workspace is never
-// without an owner.
+// transferOwnership makes an active admin the owner and the old owner an
+// admin, in one atomic store step (store.Teams.TransferOwnership): the
+// workspace never has two owners or none, even when transfers race.
 func (a *api) transferOwnership(w http.ResponseWriter, r *http.Request) error {
 	ws, err := a.workspaceID(r)
 	if err != nil {
@@ -185,19 +186,19 @@ func (a *api) transferOwnership(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if owner == nil {
+		return errUnprocessable("workspace %q has no active owner to transfer from", ws)
+	}
+	switch err := a.store.TransferOwnership(r.Context(), ws, owner.ID, target.ID); {
+	case errors.Is(err, store.ErrConflict):
+		return errConflict("member_id: the owner or %s changed meanwhile; reload and retry", target.ID)
+	case err != nil:
+		return notFound(err, "member", target.ID)
+	}
 	target.Role = store.RoleOwner
-	if err := a.store.PutMember(r.Context(), target); err != nil {
-		return err
-	}
-	if owner != nil {
-		owner.Role = store.RoleAdmin
-		if err := a.store.PutMember(r.Context(), owner); err != nil {
-			return err
-		}
-	}
 	c := callerOf(r)
 	c.target("member", target.ID)
-	c.audit.detail = fmt.Sprintf("owner %s -> %s", ownerID(owner), target.ID)
+	c.audit.detail = fmt.Sprintf("owner %s -> %s", owner.ID, target.ID)
 	return writeJSON(w, http.StatusOK, viewMember(target))
 }
 
@@ -213,11 +214,4 @@ func (a *api) owner(ctx context.Context, ws string) (*store.Member, error) {
 		}
 	}
 	return nil, nil
-}
-
-func ownerID(m *store.Member) string {
-	if m == nil {
-		return "none"
-	}
-	return m.ID
 }
