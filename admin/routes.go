@@ -51,6 +51,12 @@ func (a *api) routes() []route {
 		{"DELETE", ws + "/upstreams/{name}", a.deleteUpstream, false, PermEditUpstream, "upstream.delete"},
 		{"POST", ws + "/upstreams/{name}:transfer", a.transferUpstream, false, PermEditUpstream, "upstream.transfer"},
 
+		{"POST", "/v1/upstreams", a.createPublicUpstream, false, PermOperator, "upstream.public_create"},
+		{"GET", "/v1/upstreams", a.listPublicUpstreams, false, PermOperator, ""},
+		{"GET", "/v1/upstreams/{name}", a.getPublicUpstream, false, PermOperator, ""},
+		{"PUT", "/v1/upstreams/{name}", a.replacePublicUpstream, false, PermOperator, "upstream.public_replace"},
+		{"DELETE", "/v1/upstreams/{name}", a.deletePublicUpstream, false, PermOperator, "upstream.public_delete"},
+
 		{"GET", "/v1/plans", a.listPlans, false, PermAuthenticated, ""},
 		{"PUT", "/v1/plans/{name}", a.putPlan, false, PermOperator, "plan.put"},
 

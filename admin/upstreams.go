@@ -53,6 +53,11 @@ func (a *api) createUpstream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.createUpstreamIn(w, r, ws)
+}
+
+// createUpstreamIn creates the upstream of the request body in workspace ws.
+func (a *api) createUpstreamIn(w http.ResponseWriter, r *http.Request, ws string) error {
 	var req createUpstreamRequest
 	if err := decodeBody(w, r, &req); err != nil {
 		return err
@@ -83,6 +88,9 @@ func (a *api) listUpstreams(w http.ResponseWriter, r *http.Request) error {
 	}
 	all, err := a.store.ListUpstreams(r.Context(), ws)
 	if err != nil {
+		return err
+	}
+	if all, err = a.withPublic(r.Context(), all); err != nil {
 		return err
 	}
 	return listResponse(w, r, all, nil, func(u *store.Upstream) string { return u.Name }, viewUpstream)
@@ -137,6 +145,11 @@ func (a *api) upstream(r *http.Request) (*store.Upstream, error) {
 	if err != nil {
 		return nil, err
 	}
+	return a.upstreamIn(r, ws)
+}
+
+// upstreamIn loads the {name} upstream of workspace ws.
+func (a *api) upstreamIn(r *http.Request, ws string) (*store.Upstream, error) {
 	name := r.PathValue("name")
 	if !upstreamName.MatchString(name) {
 		return nil, errNotFound("upstream %q not found", name)

@@ -88,11 +88,12 @@ type upstreamView struct {
 	AuthHeader    string    `json:"auth_header,omitempty"`
 	AuthScheme    string    `json:"auth_scheme,omitempty"`
 	HasCredential bool      `json:"has_credential"`
+	Public        bool      `json:"public"` // the operator's, visible to every workspace
 	CreatedAt     time.Time `json:"created_at"`
 }
 
 func viewUpstream(u *store.Upstream) upstreamView {
 	return upstreamView{WorkspaceID: u.WorkspaceID, Name: u.Name, BaseURL: u.BaseURL, Kind: u.Kind,
 		AuthHeader: u.AuthHeader, AuthScheme: u.AuthScheme, HasCredential: u.Credential != "",
-		CreatedAt: u.CreatedAt}
+		Public: u.WorkspaceID == store.PublicWorkspace, CreatedAt: u.CreatedAt}
 }

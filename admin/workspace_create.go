@@ -116,7 +116,8 @@ func (a *api) listWorkspaces(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return listResponse(w, r, all, nil, key, viewWorkspace)
+		notPublic := func(w *store.Workspace) bool { return w.ID != store.PublicWorkspace }
+		return listResponse(w, r, all, notPublic, key, viewWorkspace)
 	}
 	acc, err := a.callerAccount(r.Context(), c)
 	if err != nil {

@@ -83,7 +83,7 @@ func (a *api) setLimits(w http.ResponseWriter, r *http.Request) error {
 // not_found.
 func (a *api) workspace(r *http.Request) (*store.Workspace, error) {
 	id := r.PathValue("ws")
-	if !token.ValidID(id) {
+	if !token.ValidID(id) || id == store.PublicWorkspace { // public upstreams have their own routes
 		return nil, errNotFound("workspace %q not found", id)
 	}
 	ws, err := a.store.GetWorkspace(r.Context(), id)
