@@ -16,6 +16,8 @@ type createKeyRequest struct {
 	RPM       *int64   `json:"rpm"`
 	Upstreams []string `json:"upstreams"`
 	ExpiresAt string   `json:"expires_at"` // RFC 3339; empty never expires
+	// ModelLimits are per-model requests per minute for LLM upstreams.
+	ModelLimits map[string]modelLimit `json:"model_limits"`
 }
 
 // keyResponse carries a new workspace key: the only time Secret is shown.
@@ -48,6 +50,9 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rec.Upstreams, rec.ExpiresAt = req.Upstreams, expires
+	if rec.ModelRPM, err = checkModelLimits(req.ModelLimits); err != nil {
+		return err
+	}
 	if req.RPM != nil {
 		rec.RPM = *req.RPM
 	}

@@ -56,25 +56,26 @@ func optTime(t time.Time) *time.Time {
 
 // tokenView describes any stored token: never its hash, only its display prefix.
 type tokenView struct {
-	ID          string     `json:"id"`
-	WorkspaceID string     `json:"workspace_id"`
-	Kind        string     `json:"kind"`
-	Display     string     `json:"display"`
-	Status      string     `json:"status"`
-	MemberID    string     `json:"member_id,omitempty"`
-	Name        string     `json:"name,omitempty"`
-	RPM         int64      `json:"rpm,omitempty"`
-	Upstreams   []string   `json:"upstreams,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	LastUsed    *time.Time `json:"last_used,omitempty"`
+	ID          string                `json:"id"`
+	WorkspaceID string                `json:"workspace_id"`
+	Kind        string                `json:"kind"`
+	Display     string                `json:"display"`
+	Status      string                `json:"status"`
+	MemberID    string                `json:"member_id,omitempty"`
+	Name        string                `json:"name,omitempty"`
+	RPM         int64                 `json:"rpm,omitempty"`
+	Upstreams   []string              `json:"upstreams,omitempty"`
+	ModelLimits map[string]modelLimit `json:"model_limits,omitempty"`
+	ExpiresAt   *time.Time            `json:"expires_at,omitempty"`
+	CreatedAt   time.Time             `json:"created_at"`
+	LastUsed    *time.Time            `json:"last_used,omitempty"`
 }
 
 func viewToken(t *store.Token) tokenView {
 	v := tokenView{ID: t.ID, WorkspaceID: t.WorkspaceID, Kind: t.Kind.String(), Display: t.Display,
 		Status: string(t.Status), MemberID: t.MemberID, Name: t.Name, RPM: t.RPM,
 		Upstreams: t.Upstreams, CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt),
-		LastUsed: optTime(t.LastUsed)}
+		LastUsed: optTime(t.LastUsed), ModelLimits: viewModelLimits(t.ModelRPM)}
 	return v
 }
 
