@@ -79,7 +79,9 @@ func TestCLIOperatorFlows(t *testing.T) {
 	w := op.with("TOLLGATE_WORKSPACE=" + ws.ID)
 
 	t.Run("upstream", func(t *testing.T) { cliUpstreams(t, w, ws.ID) })
+	t.Run("public upstream", func(t *testing.T) { cliPublicUpstreams(t, w) })
 	t.Run("member key token", func(t *testing.T) { cliMembersKeysTokens(t, p, w, ws.ID) })
+	t.Run("key model limits", func(t *testing.T) { cliKeyModelLimits(t, w) })
 }
 
 func cliUpstreams(t *testing.T, w *cliRunner, ws string) {

@@ -19,11 +19,13 @@ func keyCreateCmd(e *cliEnv) *cobra.Command {
 	var rpm int64
 	var upstreams []string
 	var expires string
+	var models []string
 	c := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Create a workspace key; its secret is printed once",
 		Example: `  tollgate key create ci-bot
-  tollgate key create nightly --rpm 30 --upstream openai --upstream anthropic --expires 2026-12-31T00:00:00Z`,
+  tollgate key create nightly --rpm 30 --upstream openai --upstream anthropic --expires 2026-12-31T00:00:00Z
+  tollgate key create bot --model-limit gpt-4o=10 --model-limit gpt-4o-mini=100`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			body := map[string]any{"name": args[0]}
@@ -36,6 +38,13 @@ func keyCreateCmd(e *cliEnv) *cobra.Command {
 			if expires != "" {
 				body["expires_at"] = expires
 			}
+			if len(models) > 0 {
+				ml, err := parseModelLimits(cmd, models)
+				if err != nil {
+					return err
+				}
+				body["model_limits"] = ml
+			}
 			raw, err := e.wsCall(cmd, http.MethodPost, "/keys", body)
 			if err != nil {
 				return err
@@ -46,6 +55,7 @@ func keyCreateCmd(e *cliEnv) *cobra.Command {
 	c.Flags().Int64Var(&rpm, "rpm", 0, "the key's rate limit in requests per minute")
 	c.Flags().StringArrayVar(&upstreams, "upstream", nil, "allowed upstream (repeat; default: all)")
 	c.Flags().StringVar(&expires, "expires", "", "expiry time, RFC 3339 (default: never)")
+	c.Flags().StringArrayVar(&models, "model-limit", nil, "per-model limit MODEL=RPM for LLM upstreams (repeat)")
 	return c
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 var upstreamCols = cols("NAME", "name", "KIND", "kind", "BASE URL", "base_url", "CREDENTIAL", "has_credential",
-	"WORKSPACE", "workspace_id", "CREATED", "created_at")
+	"PUBLIC", "public", "WORKSPACE", "workspace_id", "CREATED", "created_at")
 
 func upstreamCmd(e *cliEnv) *cobra.Command {
 	return group("upstream", "Register, list, edit, remove and transfer upstreams (LLM providers, MCP servers)",
@@ -62,11 +62,13 @@ func (f *upstreamFlags) apply(cmd *cobra.Command, body map[string]any) error {
 
 func upstreamAddCmd(e *cliEnv) *cobra.Command {
 	var f upstreamFlags
+	var public bool
 	c := &cobra.Command{
 		Use:   "add NAME --url URL --kind llm|mcp",
-		Short: "Register an upstream in the workspace; the credential is write-only",
+		Short: "Register an upstream in the workspace, or with --public for every workspace (operator); the credential is write-only",
 		Example: `  OPENAI_KEY=sk-... tollgate upstream add openai --url https://api.openai.com --kind llm --credential-env OPENAI_KEY
-  tollgate upstream add tools --url http://10.0.0.7:8000/mcp --kind mcp`,
+  tollgate upstream add tools --url http://10.0.0.7:8000/mcp --kind mcp
+  tollgate upstream add openai --public --url https://api.openai.com --kind llm --credential-env OPENAI_KEY`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := requireFlags(cmd, "url", "kind"); err != nil {
@@ -76,7 +78,13 @@ func upstreamAddCmd(e *cliEnv) *cobra.Command {
 			if err := f.apply(cmd, body); err != nil {
 				return err
 			}
-			raw, err := e.wsCall(cmd, http.MethodPost, "/upstreams", body)
+			var raw []byte
+			var err error
+			if public {
+				raw, err = e.call(cmd, http.MethodPost, "/v1/upstreams", body)
+			} else {
+				raw, err = e.wsCall(cmd, http.MethodPost, "/upstreams", body)
+			}
 			if err != nil {
 				return err
 			}
@@ -84,17 +92,26 @@ func upstreamAddCmd(e *cliEnv) *cobra.Command {
 		},
 	}
 	f.bind(c)
+	c.Flags().BoolVar(&public, "public", false, "register an operator's public upstream, visible to every workspace (operator token)")
 	return c
 }
 
 func upstreamListCmd(e *cliEnv) *cobra.Command {
 	var p pageFlags
+	var public bool
 	c := &cobra.Command{
 		Use:     "list",
-		Short:   "List the upstreams the workspace can use (never their credentials)",
-		Example: "  tollgate upstream list\n  tollgate upstream list -o json",
+		Short:   "List the upstreams the workspace can use, public ones included (never their credentials)",
+		Example: "  tollgate upstream list\n  tollgate upstream list -o json\n  tollgate upstream list --public",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if public {
+				raw, err := e.call(cmd, http.MethodGet, "/v1/upstreams"+p.query(), nil)
+				if err != nil {
+					return err
+				}
+				return e.show(cmd, raw, "", upstreamCols)
+			}
 			raw, err := e.wsCall(cmd, http.MethodGet, "/upstreams"+p.query(), nil)
 			if err != nil {
 				return err
@@ -103,6 +120,7 @@ func upstreamListCmd(e *cliEnv) *cobra.Command {
 		},
 	}
 	p.bind(c)
+	c.Flags().BoolVar(&public, "public", false, "list only the operator's public upstreams (operator token)")
 	return c
 }
 
