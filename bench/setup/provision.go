@@ -56,19 +56,17 @@ func provision(args []string) (string, error) {
 // createWorkspace creates a workspace and returns the identifier to use in
 // paths: its id when the response carries one, else its name.
 func (c client) createWorkspace(name string) (string, error) {
-	m, err := c.do("POST", "/v1/workspaces", map[string]any{"name": name}, "create workspace")
+	m, err := c.do("POST", "/v1/workspaces",
+		map[string]any{"name": name, "owner_email": "bench-owner@example.com"}, "create workspace")
 	if err != nil {
 		return "", err
-	}
-	if id := pick(m, "id"); id != "" {
-		return id, nil
 	}
 	if w, ok := m["workspace"].(map[string]any); ok {
 		if id := pick(w, "id"); id != "" {
 			return id, nil
 		}
 	}
-	return name, nil
+	return "", fmt.Errorf("setup: create workspace: no workspace id in the reply")
 }
 
 // createMember adds a member and returns its token, which the response
