@@ -81,6 +81,9 @@ type ProxyConfig struct {
 	MaxConnsPerUpstream int           `yaml:"max_conns_per_upstream"` // open connections per upstream host
 	ClientReadTimeout   time.Duration `yaml:"client_read_timeout"`    // reading one client request, head and body
 	ClientIdleTimeout   time.Duration `yaml:"client_idle_timeout"`    // idle keep-alive client connections are closed after it
+	// PublicRefresh is how often each replica reloads the names of public
+	// upstreams: a new or deleted public upstream takes effect within it.
+	PublicRefresh time.Duration `yaml:"public_refresh"`
 }
 
 // LogConfig chooses the log level and format.

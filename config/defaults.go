@@ -22,6 +22,7 @@ func Default() Config {
 			MaxConnsPerUpstream: 512,
 			ClientReadTimeout:   time.Minute,
 			ClientIdleTimeout:   2 * time.Minute,
+			PublicRefresh:       2 * time.Second,
 		},
 		ShutdownGrace: 30 * time.Second,
 		Log:           LogConfig{Level: "info", Format: "text"},

@@ -79,6 +79,7 @@ func (p *ProxyConfig) validate(bad reporter) {
 	positive(bad, "proxy.idle_timeout", p.IdleTimeout)
 	positive(bad, "proxy.client_read_timeout", p.ClientReadTimeout)
 	positive(bad, "proxy.client_idle_timeout", p.ClientIdleTimeout)
+	positive(bad, "proxy.public_refresh", p.PublicRefresh)
 	if p.MaxConnsPerUpstream < 1 {
 		bad("proxy.max_conns_per_upstream", "must be at least 1, got %d", p.MaxConnsPerUpstream)
 	}

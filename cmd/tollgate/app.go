@@ -83,6 +83,7 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		MaxConnsPerUpstream: cfg.Proxy.MaxConnsPerUpstream,
 		ClientReadTimeout:   cfg.Proxy.ClientReadTimeout,
 		ClientIdleTimeout:   cfg.Proxy.ClientIdleTimeout,
+		PublicRefresh:       cfg.Proxy.PublicRefresh,
 	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
 	opHash, _ := cfg.OperatorHash()
 	var mailer admin.Mailer
