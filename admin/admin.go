@@ -95,6 +95,11 @@ func New(deps Deps) http.Handler {
 		if err := a.seedPlans(ctx); err != nil {
 			a.log.Error("admin: seeding default plans failed; defaults still apply", "err", err)
 		}
+		// The public workspace also holds the audit entries of operator
+		// actions that belong to no workspace: it must exist before the first.
+		if err := a.ensurePublicWorkspace(ctx); err != nil {
+			a.log.Error("admin: creating the public workspace failed", "err", err)
+		}
 		cancel()
 	}
 	mux := http.NewServeMux()

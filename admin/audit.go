@@ -101,6 +101,21 @@ func (a *api) listAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.listAuditOf(w, r, ws)
+}
+
+// listSystemAudit lists the operator's entries that belong to no workspace
+// (plan changes, workspace deletions).
+func (a *api) listSystemAudit(w http.ResponseWriter, r *http.Request) error {
+	return a.listAuditOf(w, r, auditSystemWorkspace)
+}
+
+// exportSystemAudit exports them as JSON lines.
+func (a *api) exportSystemAudit(w http.ResponseWriter, r *http.Request) error {
+	return a.exportAuditOf(w, r, auditSystemWorkspace)
+}
+
+func (a *api) listAuditOf(w http.ResponseWriter, r *http.Request, ws string) error {
 	q, err := auditQuery(r)
 	if err != nil {
 		return err
@@ -127,6 +142,10 @@ func (a *api) exportAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return a.exportAuditOf(w, r, ws)
+}
+
+func (a *api) exportAuditOf(w http.ResponseWriter, r *http.Request, ws string) error {
 	q, err := auditQuery(r)
 	if err != nil {
 		return err

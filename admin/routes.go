@@ -62,6 +62,8 @@ func (a *api) routes() []route {
 
 		{"GET", ws + "/audit", a.listAudit, false, PermViewAudit, ""},
 		{"GET", ws + "/audit:export", a.exportAudit, false, PermViewAudit, ""},
+		{"GET", "/v1/audit", a.listSystemAudit, false, PermOperator, ""},
+		{"GET", "/v1/audit:export", a.exportSystemAudit, false, PermOperator, ""},
 		{"GET", ws + "/usage", a.usage, false, PermViewWorkspaceUsage, ""},
 	}
 }

@@ -10,6 +10,11 @@ import (
 	"github.com/tollgate-dev/tollgate/internal/redistest"
 )
 
+// sharedRedisYAML points a process at Redis with a store timeout generous
+// enough that a loaded CI machine never turns these correctness tests into
+// fail-closed 503s (the outage tests keep a tight one).
+const sharedRedisYAML = "redis_url: %s\nstore: {timeout: 2s}\n"
+
 // burst fires n concurrent requests, alternating between the given gateways,
 // and returns how many got each status. Every 429 must carry Retry-After.
 func burst(t *testing.T, n int, tok string, gateways ...*proc) map[int]int {
@@ -44,7 +49,7 @@ func burst(t *testing.T, n int, tok string, gateways ...*proc) map[int]int {
 // LiteLLM #27736 / Bifrost #3547 bug was limit x replicas).
 func TestTwoReplicasOnOneRedisAdmitExactlyTheLimit(t *testing.T) {
 	rds := redistest.Start(t)
-	redisYAML := fmt.Sprintf("redis_url: %s\n", rds.URL())
+	redisYAML := fmt.Sprintf(sharedRedisYAML, rds.URL())
 	a := startProc(t, redisYAML)
 	b := startProc(t, redisYAML)
 	b.operator = a.operator // the same operator token is not needed: admin goes through A
@@ -87,7 +92,7 @@ func TestOneEmbeddedProcessAdmitsExactlyTheLimit(t *testing.T) {
 // removed member.
 func TestRevokeOnReplicaAIsSeenByReplicaB(t *testing.T) {
 	rds := redistest.Start(t)
-	redisYAML := fmt.Sprintf("redis_url: %s\n", rds.URL())
+	redisYAML := fmt.Sprintf(sharedRedisYAML, rds.URL())
 	a := startProc(t, redisYAML)
 	b := startProc(t, redisYAML)
 	up := echoUpstream(t).URL
@@ -116,7 +121,7 @@ func TestRevokeOnReplicaAIsSeenByReplicaB(t *testing.T) {
 // promoted back, the next request on B passes.
 func TestRoleChangeOnReplicaAIsSeenByReplicaB(t *testing.T) {
 	rds := redistest.Start(t)
-	redisYAML := fmt.Sprintf("redis_url: %s\n", rds.URL())
+	redisYAML := fmt.Sprintf(sharedRedisYAML, rds.URL())
 	a := startProc(t, redisYAML)
 	b := startProc(t, redisYAML)
 	ten := seedTenant(t, a, echoUpstream(t).URL)
