@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
@@ -36,7 +37,7 @@ func (a *api) createMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, m := range members {
-		if m.Status == store.MemberActive && m.Email == req.Email {
+		if m.Status == store.MemberActive && strings.EqualFold(m.Email, req.Email) {
 			return errConflict("email: %s is already a member (%s)", req.Email, m.ID)
 		}
 	}
