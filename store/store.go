@@ -55,6 +55,15 @@ type Store interface {
 
 	// PutMember creates or replaces a member. A member whose Status is not
 	// MemberActive fails admission for its tokens at once.
+	//
+	// Replacing an existing member is checked against the stored record in
+	// the same atomic step as the write, and refused with ErrConflict when it
+	// would give a stored owner another role, make a non-owner the owner
+	// (ownership moves only through TransferOwnership; creating a new member
+	// with RoleOwner is allowed), or set MemberActive on a member whose stored
+	// status is MemberRemoved (a removed member stays removed). A stale
+	// read-modify-write that lost a race to a transfer or a removal therefore
+	// fails instead of undoing it.
 	PutMember(ctx context.Context, m *Member) error
 	GetMember(ctx context.Context, workspace, id string) (*Member, error)
 	ListMembers(ctx context.Context, workspace string) ([]Member, error) // ordered by id

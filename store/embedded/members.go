@@ -18,6 +18,9 @@ import (
 // is replaced by the stored value (zero for a new member), which this write
 // also persists. Replacing a member keeps its rate counter; a Status other
 // than active refuses its tokens, and a new Role applies, from the next Admit.
+// Replacing is checked against the stored member under the workspace's write
+// lock (see guardMember): ErrConflict for an ownership change or a removed
+// member made active.
 func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err := validateMember(m); err != nil {
 		return err
@@ -35,6 +38,12 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	}
 	ws.mu.Lock()
 	old := ws.members[m.ID]
+	if old != nil {
+		if err := guardMember(&old.rec, m); err != nil {
+			ws.mu.Unlock()
+			return err
+		}
+	}
 	m.LastActive = time.Time{}
 	if old != nil {
 		m.LastActive = old.rec.LastActive
@@ -55,6 +64,22 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	ws.mu.Lock()
 	ws.publishMember(rec)
 	ws.mu.Unlock()
+	return nil
+}
+
+// guardMember refuses, with ErrConflict, to replace the stored member old by
+// m when that would move ownership (an owner given another role, or another
+// role made owner: only TransferOwnership moves it) or make a removed member
+// active again. Both catch a stale read-modify-write that lost a race.
+func guardMember(old, m *store.Member) error {
+	switch {
+	case old.Role == store.RoleOwner && m.Role != store.RoleOwner:
+		return fmt.Errorf("embedded: member %q is the owner; only an ownership transfer changes its role: %w", m.ID, store.ErrConflict)
+	case old.Role != store.RoleOwner && m.Role == store.RoleOwner:
+		return fmt.Errorf("embedded: member %q is %s; only an ownership transfer makes it the owner: %w", m.ID, old.Role, store.ErrConflict)
+	case old.Status == store.MemberRemoved && m.Status == store.MemberActive:
+		return fmt.Errorf("embedded: member %q was removed and cannot be made active again: %w", m.ID, store.ErrConflict)
+	}
 	return nil
 }
 

@@ -2,7 +2,8 @@ package redisstore
 
 // Admin-path scripts. Each touches one workspace's keys only, so it runs on
 // Redis Cluster; keys built inside a script from the {w:W} tag of its KEYS
-// share their slot. Replies: 1 done, 0 missing (ErrNotFound), -1 taken (ErrExists).
+// share their slot. Replies: 1 done, 0 missing (ErrNotFound), -1 taken (ErrExists),
+// -3 refused by the record's current state (ErrConflict).
 
 // createWorkspaceScript: KEYS ws; ARGV name, created, member_rpm, key_rpm, ws_rpm, personal, plan.
 var createWorkspaceScript = newScript(`
@@ -18,12 +19,20 @@ redis.call('HSET', KEYS[1], 'name', ARGV[1], 'personal', ARGV[2], 'plan', ARGV[3
 return 1`)
 
 // putMemberScript updates a member hash in place, so the last field that
-// Admit writes survives. KEYS ws, mem, members; ARGV field, value, ... with
-// ARGV[2] the member id.
+// Admit writes survives. KEYS ws, mem, members; ARGV id, role, status, then
+// field, value, .... Replacing a stored member is refused (-3, ErrConflict)
+// when it would move ownership (only TransferOwnership does) or make a
+// removed member active: the check and the write are one step, so a stale
+// read-modify-write that lost a race to a transfer or a removal fails.
 var putMemberScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[2], unpack(ARGV))
-redis.call('SADD', KEYS[3], ARGV[2])
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  local cur = redis.call('HMGET', KEYS[2], 'role', 'status')
+  if (cur[1] == 'owner') ~= (ARGV[2] == 'owner') then return -3 end
+  if cur[2] == 'removed' and ARGV[3] == 'active' then return -3 end
+end
+redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('SADD', KEYS[3], ARGV[1])
 return 1`)
 
 // setLimitsScript: KEYS ws; ARGV member_rpm, key_rpm, ws_rpm.

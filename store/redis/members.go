@@ -12,6 +12,9 @@ import (
 
 // PutMember creates or replaces m; ErrNotFound if its workspace does not
 // exist. A status other than active refuses the member's tokens at once.
+// Replacing a stored member is ErrConflict when it would change whether the
+// member is the owner (only TransferOwnership moves ownership) or make a
+// removed member active; the check and the write are one script.
 func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if m == nil {
 		return errors.New("redisstore: nil member")
@@ -36,8 +39,13 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 		}
 	}
 	ws := m.WorkspaceID
-	return verdict("put member", putMemberScript.run(ctx, s.c,
-		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, memberFields(m)...))
+	args := append([]any{m.ID, m.Role, string(m.Status)}, memberFields(m)...)
+	err := verdict("put member", putMemberScript.run(ctx, s.c,
+		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, args...))
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("redisstore: member %q: an owner's role changes, and a member becomes owner, only by ownership transfer; a removed member stays removed: %w", m.ID, store.ErrConflict)
+	}
+	return err
 }
 
 // memberFields returns the member's hash fields as script arguments. Every

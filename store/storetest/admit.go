@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -146,7 +147,8 @@ func testRevocationNextAdmit(t *testing.T, e *env) {
 	}
 }
 
-// testRemovalNextAdmit: the very next Admit after removing a member refuses its token.
+// testRemovalNextAdmit: the very next Admit after removing a member refuses
+// its token, and the removal cannot be undone.
 func testRemovalNextAdmit(t *testing.T, e *env) {
 	e.upstream("openai")
 	m := e.member(0)
@@ -156,8 +158,10 @@ func testRemovalNextAdmit(t *testing.T, e *env) {
 	e.putMember(m)
 	expect(t, e.admit(mt, "openai"), limiter.Revoked, "right after removal")
 	m.Status = store.MemberActive
-	e.putMember(m)
-	expect(t, e.admit(mt, "openai"), limiter.Allowed, "reinstated")
+	if err := e.s.PutMember(e.ctx, m); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("reinstating a removed member: %v, want ErrConflict", err)
+	}
+	expect(t, e.admit(mt, "openai"), limiter.Revoked, "after a refused reinstatement")
 }
 
 // testUpstreamRev: the upstream revision in decisions changes with every PutUpstream and DeleteUpstream.

@@ -42,11 +42,14 @@ func testRoleChangeNextAdmit(t *testing.T, e *tenv) {
 		role string
 		want limiter.Outcome
 	}{{store.RoleAdmin, limiter.Allowed}, {store.RoleReader, limiter.RoleForbidden},
-		{store.RoleMember, limiter.Allowed}, {store.RoleReader, limiter.RoleForbidden}, {store.RoleOwner, limiter.Allowed}} {
+		{store.RoleMember, limiter.Allowed}, {store.RoleReader, limiter.RoleForbidden}, {store.RoleAdmin, limiter.Allowed}} {
 		m.Role = step.role
 		e.putMember(m)
 		expect(t, e.admit(mt, "openai"), step.want, "role "+step.role)
 	}
+	o := e.memberIn(e.ws, "o@example.com", store.RoleOwner, "")
+	ok(t, e.tm.TransferOwnership(e.ctx, e.ws, o.ID, m.ID), "TransferOwnership") // the only way to owner
+	expect(t, e.admit(mt, "openai"), limiter.Allowed, "role owner")
 }
 
 // lastSeen returns the member's LastActive from GetMember and ListMembers

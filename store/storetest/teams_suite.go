@@ -35,7 +35,7 @@ func RunTeams(t *testing.T, open func(t *testing.T, clock *FakeClock) interface 
 	}
 }
 
-// RunAll runs Run, RunTeams and RunPublic against the backend that open builds.
+// RunAll runs Run, RunTeams, RunKeys, RunMemberGuards and RunPublic against the backend that open builds.
 func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	store.Store
 	store.Teams
@@ -46,8 +46,12 @@ func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	})
 	t.Run("Teams", func(t *testing.T) { RunTeams(t, open) })
 	t.Run("Keys", func(t *testing.T) { RunKeys(t, open) })
+	t.Run("MemberGuards", func(t *testing.T) { RunMemberGuards(t, open) })
 	t.Run("Public", func(t *testing.T) {
 		RunPublic(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
+	})
+	t.Run("UpstreamDelete", func(t *testing.T) {
+		RunUpstreamDelete(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
 }
 
