@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -123,10 +124,21 @@ func (a *api) updateMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.target("member", m.ID)
 	if err := a.store.PutMember(r.Context(), m); err != nil {
-		return err
+		return memberChanged(err, m.ID)
 	}
 	a.log.Info("admin: member updated", "workspace", m.WorkspaceID, "member", m.ID)
 	return writeJSON(w, http.StatusOK, viewMember(m))
+}
+
+// memberChanged turns the store's ErrConflict from a write of member id,
+// read earlier in the request, into a 409 that says what happened: ownership
+// was transferred or the member removed meanwhile, and the store refused to
+// undo it. Other errors pass through.
+func memberChanged(err error, id string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return errConflict("member %q changed while this request ran (ownership was transferred or the member removed); reload it and retry", id)
+	}
+	return err
 }
 
 // member loads the {id} member of the {ws} workspace.

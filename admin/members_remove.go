@@ -46,7 +46,7 @@ func (a *api) remove(ctx context.Context, m *store.Member, revokeKeys bool) ([]s
 	if m.Status != store.MemberRemoved {
 		m.Status = store.MemberRemoved
 		if err := a.store.PutMember(ctx, m); err != nil {
-			return nil, err
+			return nil, memberChanged(err, m.ID)
 		}
 	}
 	if err := a.revokeMemberTokens(ctx, m, ""); err != nil {
