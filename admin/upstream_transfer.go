@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -13,9 +14,11 @@ type transferUpstreamRequest struct {
 }
 
 // transferUpstream moves an upstream to another workspace where the caller
-// also holds edit_upstream: it is created there, then deleted here, so this
-// workspace's traffic to it stops. A workspace the caller is not in answers
-// not_found, as for any foreign id.
+// also holds edit_upstream. A workspace the caller is not in answers
+// not_found, as for any foreign id. The move is delete-then-create: the
+// delete in the source is its linearization point, so of concurrent
+// transfers of one upstream exactly one wins and the credential never sits
+// in two workspaces; see moveUpstream.
 func (a *api) transferUpstream(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.upstream(r)
 	if err != nil {
@@ -35,18 +38,8 @@ func (a *api) transferUpstream(w http.ResponseWriter, r *http.Request) error {
 	if err := a.mayEditIn(r, c, req.ToWorkspace); err != nil {
 		return err
 	}
-	switch _, _, err := a.store.GetUpstream(r.Context(), req.ToWorkspace, u.Name); {
-	case err == nil:
-		return errConflict("to_workspace: workspace %q already has an upstream named %q", req.ToWorkspace, u.Name)
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
-	moved := *u
-	moved.WorkspaceID = req.ToWorkspace
-	if err := a.store.PutUpstream(r.Context(), &moved); err != nil {
-		return err
-	}
-	if err := a.store.DeleteUpstream(r.Context(), u.WorkspaceID, u.Name); err != nil {
+	moved, err := a.moveUpstream(r.Context(), u, req.ToWorkspace)
+	if err != nil {
 		return err
 	}
 	c.target("upstream", u.Name)
@@ -58,7 +51,51 @@ func (a *api) transferUpstream(w http.ResponseWriter, r *http.Request) error {
 	a.appendAudit(r.Context(), r, as, auditNote{workspace: req.ToWorkspace, targetKind: "upstream",
 		targetID: u.Name, detail: "moved in from workspace " + u.WorkspaceID}, "upstream.transfer_in")
 	a.log.Info("admin: upstream transferred", "from", u.WorkspaceID, "to", req.ToWorkspace, "upstream", u.Name)
-	return writeJSON(w, http.StatusOK, viewUpstream(&moved))
+	return writeJSON(w, http.StatusOK, viewUpstream(moved))
+}
+
+// moveUpstream moves u to workspace to: it checks that the name is free
+// there, deletes u in its workspace (the one step only one concurrent mover
+// can win: the store reports ErrNotFound to the others), then creates it in
+// to, putting it back in the source if that fails. The store has no
+// create-if-absent, so a same-named upstream created in to between the
+// second check and the put would still be replaced; the window is the gap
+// between two store calls.
+func (a *api) moveUpstream(ctx context.Context, u *store.Upstream, to string) (*store.Upstream, error) {
+	if err := a.nameFreeIn(ctx, to, u.Name); err != nil {
+		return nil, err
+	}
+	if err := a.store.DeleteUpstream(ctx, u.WorkspaceID, u.Name); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errConflict("upstream %q was moved or deleted by another request meanwhile", u.Name)
+		}
+		return nil, err
+	}
+	moved := *u
+	moved.WorkspaceID = to
+	err := a.nameFreeIn(ctx, to, u.Name)
+	if err == nil {
+		err = a.store.PutUpstream(ctx, &moved)
+	}
+	if err != nil {
+		if rerr := a.store.PutUpstream(ctx, u); rerr != nil {
+			a.log.Error("admin: upstream transfer failed and the upstream could not be put back; register it again",
+				"workspace", u.WorkspaceID, "upstream", u.Name, "error", rerr)
+		}
+		return nil, err
+	}
+	return &moved, nil
+}
+
+// nameFreeIn answers 409 if workspace ws already has an upstream named name.
+func (a *api) nameFreeIn(ctx context.Context, ws, name string) error {
+	switch _, _, err := a.store.GetUpstream(ctx, ws, name); {
+	case err == nil:
+		return errConflict("to_workspace: workspace %q already has an upstream named %q", ws, name)
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	}
+	return nil
 }
 
 // mayEditIn checks that workspace ws exists for the caller and that the

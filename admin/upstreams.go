@@ -65,6 +65,13 @@ func (a *api) createUpstreamIn(w http.ResponseWriter, r *http.Request, ws string
 	if err := firstErr(checkUpstreamName("name", req.Name), req.check()); err != nil {
 		return err
 	}
+	c := callerOf(r)
+	if err := a.checkShadowing(r.Context(), c, req.Name); err != nil {
+		return err
+	}
+	if err := checkUpstreamTarget(r.Context(), c, req.BaseURL); err != nil {
+		return err
+	}
 	switch _, _, err := a.store.GetUpstream(r.Context(), ws, req.Name); {
 	case err == nil:
 		return errConflict("name: upstream %q already exists; use PUT to replace it", req.Name)
@@ -76,7 +83,7 @@ func (a *api) createUpstreamIn(w http.ResponseWriter, r *http.Request, ws string
 	if err := a.store.PutUpstream(r.Context(), u); err != nil {
 		return err
 	}
-	callerOf(r).target("upstream", u.Name)
+	c.target("upstream", u.Name)
 	a.log.Info("admin: upstream created", "workspace", ws, "upstream", u.Name)
 	return writeJSON(w, http.StatusCreated, viewUpstream(u))
 }
@@ -116,6 +123,9 @@ func (a *api) replaceUpstream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := req.check(); err != nil {
+		return err
+	}
+	if err := checkUpstreamTarget(r.Context(), callerOf(r), req.BaseURL); err != nil {
 		return err
 	}
 	req.apply(u)
