@@ -14,13 +14,33 @@ import (
 // Two concurrent creations of one email end with one account: the loser
 // deletes its personal workspace and reads the winner's account.
 func (a *api) ensureAccount(ctx context.Context, email string) (*store.Account, error) {
+	acc, _, err := a.accountOf(ctx, email)
+	return acc, err
+}
+
+// accountOf is ensureAccount that also says whether this call created the
+// account: false when the email already had one, including when a concurrent
+// creation of the same email won.
+func (a *api) accountOf(ctx context.Context, email string) (*store.Account, bool, error) {
 	email = strings.ToLower(email)
 	acc, err := a.store.GetAccountByEmail(ctx, email)
 	if !errors.Is(err, store.ErrNotFound) {
-		return acc, err
+		return acc, false, err
 	}
+	acc, err = a.createAccount(ctx, email)
+	if errors.Is(err, store.ErrExists) {
+		acc, err = a.store.GetAccountByEmail(ctx, email)
+		return acc, false, err
+	}
+	return acc, err == nil, err
+}
+
+// createAccount creates the account of a new email with its personal
+// workspace; store.ErrExists when another creation of the email won (its
+// personal workspace is then deleted again).
+func (a *api) createAccount(ctx context.Context, email string) (*store.Account, error) {
 	now := a.now().UTC()
-	acc = &store.Account{ID: token.NewID(), Email: email, CreatedAt: now}
+	acc := &store.Account{ID: token.NewID(), Email: email, CreatedAt: now}
 	ws := &store.Workspace{ID: token.NewID(), Name: email + " (personal)", Personal: true,
 		Plan: PlanPersonal, Limits: (*limitsRequest)(nil).limits(), CreatedAt: now}
 	if err := a.store.CreateWorkspace(ctx, ws); err != nil {
@@ -32,12 +52,12 @@ func (a *api) ensureAccount(ctx context.Context, email string) (*store.Account, 
 		return nil, err
 	}
 	acc.PersonalWorkspaceID = ws.ID
-	err = a.store.CreateAccount(ctx, acc)
+	err := a.store.CreateAccount(ctx, acc)
 	if errors.Is(err, store.ErrExists) {
 		if derr := a.store.DeleteWorkspace(ctx, ws.ID); derr != nil {
 			a.log.Error("admin: orphan personal workspace left", "workspace", ws.ID, "err", derr)
 		}
-		return a.store.GetAccountByEmail(ctx, email)
+		return nil, err
 	}
 	if err != nil {
 		return nil, err

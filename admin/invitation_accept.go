@@ -3,6 +3,7 @@ package admin
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
@@ -21,9 +22,12 @@ type acceptResponse struct {
 	TokenID   string         `json:"token_id"`
 }
 
-// acceptInvitation needs no token: the code is the credential. It creates
-// the account (with its personal workspace) when the email is new, and the
-// membership with its member token.
+// acceptInvitation creates the membership with its member token. For a new
+// email the code is the credential: the account (with its personal
+// workspace) is created. When the email already has an account, the code
+// alone is not enough (without SMTP the inviter holds it): the request must
+// carry a member token of that account, or anyone able to invite could bind
+// a membership to someone else's account and act with its other memberships.
 func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	inv, code, err := a.invitationByCode(w, r)
 	if err != nil {
@@ -33,9 +37,15 @@ func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if st := inv.State(now); st != store.InvitationPending {
 		return errConflict("invitation is %s", st)
 	}
-	acc, err := a.ensureAccount(r.Context(), inv.Email)
+	acc, created, err := a.accountOf(r.Context(), inv.Email)
 	if err != nil {
 		return err
+	}
+	if !created {
+		if err := a.provesAccount(r, acc); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate-admin"`)
+			return err
+		}
 	}
 	m := &store.Member{ID: token.NewID(), WorkspaceID: inv.WorkspaceID, Email: inv.Email,
 		Status: store.MemberActive, AccountID: acc.ID, CreatedAt: now}
@@ -64,6 +74,36 @@ func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	c.audit = auditNote{workspace: ws.ID, targetKind: "invitation", targetID: inv.ID, detail: "accepted as " + m.Role}
 	return writeJSON(w, http.StatusCreated, acceptResponse{Workspace: viewWorkspace(ws), Member: viewMember(m),
 		Account: acc, Token: secret, TokenID: t.ID})
+}
+
+// provesAccount requires the request's "Authorization: Bearer mwt_…" to be
+// an active member token of an active membership of acc, checked in the
+// store like admin authentication. An operator token proves nothing here.
+func (a *api) provesAccount(r *http.Request, acc *store.Account) error {
+	refuse := newError(http.StatusUnauthorized, CodeUnauthorized,
+		"%s already has an account: accept this invitation while signed in as it, with Authorization: Bearer mwt_… "+
+			"of one of its memberships (CLI: tollgate invite accept CODE with TOLLGATE_TOKEN set or a saved login)", acc.Email)
+	cred, ok := bearer(r.Header.Get("Authorization"))
+	if !ok {
+		return refuse
+	}
+	p, err := token.Parse([]byte(cred))
+	if err != nil || p.Kind != token.Member {
+		return refuse
+	}
+	c, err := a.memberCaller(r, string(p.Workspace), token.HashOf([]byte(cred)))
+	var apiErr *apiError
+	if errors.As(err, &apiErr) {
+		return refuse
+	}
+	if err != nil {
+		return err
+	}
+	m := c.member
+	if m.AccountID == acc.ID || (m.AccountID == "" && strings.EqualFold(m.Email, acc.Email)) {
+		return nil
+	}
+	return refuse
 }
 
 // declineInvitation needs no token: the code is the credential.

@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tollgate-dev/tollgate/internal/cliconfig"
 )
 
 var inviteCols = cols("ID", "id", "EMAIL", "email", "ROLE", "role", "STATUS", "status", "EXPIRES", "expires_at")
@@ -102,11 +106,15 @@ func inviteActionCmd(e *cliEnv, verb string) *cobra.Command {
 	}
 }
 
-// inviteAnswerCmd is `invite accept CODE` or `invite decline CODE`: no
-// token needed, the code is the credential.
+// inviteAnswerCmd is `invite accept CODE` or `invite decline CODE`. Decline
+// sends no token: the code is the credential. Accept sends a member token
+// (flag, TOLLGATE_TOKEN or a saved login) when there is one, because an email
+// that already has an account may only accept signed in as that account; a
+// new email needs none.
 func inviteAnswerCmd(e *cliEnv, verb string) *cobra.Command {
 	short := map[string]string{
-		"accept":  "Accept an invitation with its code; prints your member token once (no login needed)",
+		"accept": "Accept an invitation with its code; prints your member token once " +
+			"(an email that already has an account: run it signed in, with TOLLGATE_TOKEN or a saved login)",
 		"decline": "Decline an invitation with its code (no login needed)",
 	}[verb]
 	return &cobra.Command{
@@ -119,7 +127,13 @@ func inviteAnswerCmd(e *cliEnv, verb string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c.token = "" // the code is the credential; never send a stored token along
+			if verb == "decline" || !strings.HasPrefix(c.token, "mwt_") {
+				c.token = "" // never send an operator token; decline needs none
+			} else if tok, err := e.acceptToken(c.addr); err != nil {
+				return err
+			} else {
+				c.token = tok
+			}
 			raw, err := c.do(cmd.Context(), http.MethodPost, "/v1/invitations:"+verb, map[string]any{"code": args[0]})
 			if err != nil {
 				return err
@@ -131,4 +145,26 @@ func inviteAnswerCmd(e *cliEnv, verb string) *cobra.Command {
 				"MEMBER", "member.id", "EMAIL", "member.email", "ROLE", "member.role"), "member token", "token")
 		},
 	}
+}
+
+// acceptToken returns the member token accept sends to addr: --token or
+// TOLLGATE_TOKEN as given, but a saved login's token only when addr is the
+// saved login's own address, so that accepting a link of another gateway
+// never hands it the saved token.
+func (e *cliEnv) acceptToken(addr string) (string, error) {
+	if tok := e.token; tok != "" {
+		return tok, nil
+	}
+	if tok := os.Getenv("TOLLGATE_TOKEN"); tok != "" {
+		return tok, nil
+	}
+	path, err := configPath()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := cliconfig.Load(path)
+	if err != nil || cfg.Addr == "" || normalizeAddr(cfg.Addr) != addr {
+		return "", err
+	}
+	return cfg.Token, nil
 }
