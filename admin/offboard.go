@@ -63,9 +63,12 @@ func (a *api) offboard(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		res := offboardResult{WorkspaceID: t.WorkspaceID}
+		var apiErr *apiError
 		if err := canRemove(as, t); err != nil {
 			res.Error = err.(*apiError).Message
-		} else if _, err := a.remove(r.Context(), t, req.RevokeKeys); err != nil {
+		} else if _, err := a.remove(r.Context(), t, req.RevokeKeys); errors.As(err, &apiErr) {
+			res.Error = apiErr.Message // e.g. the member changed meanwhile: reported, the rest goes on
+		} else if err != nil {
 			return err
 		} else {
 			res.Removed = true
