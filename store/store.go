@@ -80,6 +80,11 @@ type Store interface {
 	// PutUpstream creates or replaces an upstream and bumps the workspace's
 	// upstream revision.
 	PutUpstream(ctx context.Context, u *Upstream) error
+	// CreateUpstream stores u only if its workspace has no upstream of that
+	// name, and then bumps the upstream revision like PutUpstream; the check
+	// and the write are one atomic step. ErrExists if the name is taken,
+	// ErrNotFound if the workspace does not exist.
+	CreateUpstream(ctx context.Context, u *Upstream) error
 	// GetUpstream returns the upstream and the workspace's upstream revision
 	// at the time of the read.
 	GetUpstream(ctx context.Context, workspace, name string) (*Upstream, int64, error)

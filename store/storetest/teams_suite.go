@@ -35,7 +35,7 @@ func RunTeams(t *testing.T, open func(t *testing.T, clock *FakeClock) interface 
 	}
 }
 
-// RunAll runs Run, RunTeams, RunKeys, RunMemberGuards and RunPublic against the backend that open builds.
+// RunAll runs Run, RunTeams, RunKeys, RunMemberGuards, RunPublic, RunUpstreamDelete and RunUpstreamCreate against the backend that open builds.
 func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	store.Store
 	store.Teams
@@ -52,6 +52,9 @@ func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	})
 	t.Run("UpstreamDelete", func(t *testing.T) {
 		RunUpstreamDelete(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
+	})
+	t.Run("UpstreamCreate", func(t *testing.T) {
+		RunUpstreamCreate(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
 }
 
