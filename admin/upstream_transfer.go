@@ -55,12 +55,11 @@ func (a *api) transferUpstream(w http.ResponseWriter, r *http.Request) error {
 }
 
 // moveUpstream moves u to workspace to: it checks that the name is free
-// there, deletes u in its workspace (the one step only one concurrent mover
-// can win: the store reports ErrNotFound to the others), then creates it in
-// to, putting it back in the source if that fails. The store has no
-// create-if-absent, so a same-named upstream created in to between the
-// second check and the put would still be replaced; the window is the gap
-// between two store calls.
+// there (a fast answer for the common case), deletes u in its workspace (the
+// one step only one concurrent mover can win: the store reports ErrNotFound
+// to the others), then creates it in to with the store's atomic
+// create-if-absent, so a same-named upstream created in to meanwhile is
+// never replaced: the move answers 409 and u is created back in its source.
 func (a *api) moveUpstream(ctx context.Context, u *store.Upstream, to string) (*store.Upstream, error) {
 	if err := a.nameFreeIn(ctx, to, u.Name); err != nil {
 		return nil, err
@@ -73,18 +72,26 @@ func (a *api) moveUpstream(ctx context.Context, u *store.Upstream, to string) (*
 	}
 	moved := *u
 	moved.WorkspaceID = to
-	err := a.nameFreeIn(ctx, to, u.Name)
+	err := a.store.CreateUpstream(ctx, &moved)
 	if err == nil {
-		err = a.store.PutUpstream(ctx, &moved)
+		return &moved, nil
 	}
-	if err != nil {
-		if rerr := a.store.PutUpstream(ctx, u); rerr != nil {
-			a.log.Error("admin: upstream transfer failed and the upstream could not be put back; register it again",
-				"workspace", u.WorkspaceID, "upstream", u.Name, "error", rerr)
-		}
-		return nil, err
+	a.putBack(ctx, u)
+	if errors.Is(err, store.ErrExists) {
+		return nil, errConflict("to_workspace: workspace %q already has an upstream named %q", to, u.Name)
 	}
-	return &moved, nil
+	return nil, notFound(err, "workspace", to)
+}
+
+// putBack recreates u in its source workspace after a failed move. It
+// creates rather than puts, so an upstream of that name registered in the
+// source meanwhile is kept; u is then lost and the failure is logged
+// (without the credential) for the caller to register it again.
+func (a *api) putBack(ctx context.Context, u *store.Upstream) {
+	if err := a.store.CreateUpstream(ctx, u); err != nil {
+		a.log.Error("admin: upstream transfer failed and the upstream could not be put back; register it again",
+			"workspace", u.WorkspaceID, "upstream", u.Name, "error", err)
+	}
 }
 
 // nameFreeIn answers 409 if workspace ws already has an upstream named name.

@@ -72,15 +72,14 @@ func (a *api) createUpstreamIn(w http.ResponseWriter, r *http.Request, ws string
 	if err := checkUpstreamTarget(r.Context(), c, req.BaseURL); err != nil {
 		return err
 	}
-	switch _, _, err := a.store.GetUpstream(r.Context(), ws, req.Name); {
-	case err == nil:
-		return errConflict("name: upstream %q already exists; use PUT to replace it", req.Name)
-	case !errors.Is(err, store.ErrNotFound):
-		return err
-	}
 	u := &store.Upstream{WorkspaceID: ws, Name: req.Name, CreatedAt: a.now().UTC()}
 	req.apply(u)
-	if err := a.store.PutUpstream(r.Context(), u); err != nil {
+	// One atomic create-if-absent: of concurrent creations of one name
+	// exactly one succeeds and a stored upstream is never replaced.
+	if err := a.store.CreateUpstream(r.Context(), u); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return errConflict("name: upstream %q already exists; use PUT to replace it", req.Name)
+		}
 		return err
 	}
 	c.target("upstream", u.Name)
