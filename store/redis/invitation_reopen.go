@@ -17,7 +17,7 @@ import (
 // hex, new exp ms. Reply {1} done, {0} missing, {-3} not pending or the code
 // is taken, {-1} the email has another pending invitation or is an active
 // member, {-2, used} no seat left.
-var reopenInvitationScript = newScript(`
+var reopenInvitationScript = newScript(seatUseLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 local cur = redis.call('HMGET', KEYS[2], 'status', 'exp', 'email', 'code')
 if not cur[1] then return {0} end
@@ -27,23 +27,8 @@ if owner and owner ~= ARGV[1] then return {-3} end
 local tag = string.sub(KEYS[1], 1, -4)
 local now, seats = tonumber(ARGV[2]), tonumber(ARGV[3])
 if tonumber(cur[2] or '0') <= now then
-  local email, used = string.lower(cur[3] or ''), 0
-  for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-    if id ~= ARGV[1] then
-      local v = redis.call('HMGET', tag .. ':inv:' .. id, 'status', 'exp', 'email')
-      if v[1] == 'pending' and tonumber(v[2] or '0') > now then
-        if string.lower(v[3] or '') == email then return {-1} end
-        used = used + 1
-      end
-    end
-  end
-  for _, id in ipairs(redis.call('SMEMBERS', tag .. ':members')) do
-    local v = redis.call('HMGET', tag .. ':mem:' .. id, 'status', 'email')
-    if v[1] == 'active' then
-      if string.lower(v[2] or '') == email then return {-1} end
-      used = used + 1
-    end
-  end
+  local used = seat_use(tag, string.lower(cur[3] or ''), now, ARGV[1])
+  if used < 0 then return {-1} end
   if seats > 0 and used >= seats then return {-2, used} end
 end
 if cur[4] and cur[4] ~= ARGV[4] then redis.call('DEL', tag .. ':invcode:' .. cur[4]) end

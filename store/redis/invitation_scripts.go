@@ -5,29 +5,44 @@ package redisstore
 // Members and pending invitations are scanned inside the script (the seat
 // count needs them anyway), so no email index has to be kept in step.
 
+// seatUseLua defines seat_use, shared by the scripts that take a seat: the
+// active members plus pending, unexpired (at now) invitations of the
+// workspace, leaving out invitation skip; -1 when email (lower-case) already
+// has a pending invitation or is an active member.
+const seatUseLua = `
+local function seat_use(tag, email, now, skip)
+  local used = 0
+  for _, id in ipairs(redis.call('SMEMBERS', tag .. ':invitations')) do
+    if id ~= skip then
+      local v = redis.call('HMGET', tag .. ':inv:' .. id, 'status', 'exp', 'email')
+      if v[1] == 'pending' and tonumber(v[2] or '0') > now then
+        if string.lower(v[3] or '') == email then return -1 end
+        used = used + 1
+      end
+    end
+  end
+  for _, id in ipairs(redis.call('SMEMBERS', tag .. ':members')) do
+    local v = redis.call('HMGET', tag .. ':mem:' .. id, 'status', 'email')
+    if v[1] == 'active' then
+      if string.lower(v[2] or '') == email then return -1 end
+      used = used + 1
+    end
+  end
+  return used
+end
+`
+
 // createInvitationScript: KEYS ws, inv, invitations, invcode; ARGV id,
 // lower-case email, now ms, seats, field, value, ... Reply {1} stored, {0}
 // no workspace, {-1} taken (id, code, or a pending unexpired invitation or
 // active member with the email), {-2, used} no seat left.
-var createInvitationScript = newScript(`
+var createInvitationScript = newScript(seatUseLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('EXISTS', KEYS[4]) == 1 then return {-1} end
 local tag = string.sub(KEYS[1], 1, -4)
-local email, now, seats, used = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local v = redis.call('HMGET', tag .. ':inv:' .. id, 'status', 'exp', 'email')
-  if v[1] == 'pending' and tonumber(v[2] or '0') > now then
-    if string.lower(v[3] or '') == email then return {-1} end
-    used = used + 1
-  end
-end
-for _, id in ipairs(redis.call('SMEMBERS', tag .. ':members')) do
-  local v = redis.call('HMGET', tag .. ':mem:' .. id, 'status', 'email')
-  if v[1] == 'active' then
-    if string.lower(v[2] or '') == email then return {-1} end
-    used = used + 1
-  end
-end
+local now, seats = tonumber(ARGV[3]), tonumber(ARGV[4])
+local used = seat_use(tag, ARGV[2], now, '')
+if used < 0 then return {-1} end
 if seats > 0 and used >= seats then return {-2, used} end
 redis.call('HSET', KEYS[2], unpack(ARGV, 5))
 redis.call('SADD', KEYS[3], ARGV[1])
