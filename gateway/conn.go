@@ -56,14 +56,33 @@ func (g *Gateway) dial(addr string, tlsConf *tls.Config) (net.Conn, error) {
 // pieces of the body). A stream that keeps sending is never cut, however
 // long it runs. A zero timeout means no deadline for that kind of read.
 //
+// Deadlines are re-armed lazily, a shape chosen for speed: changing a
+// deadline changes a runtime timer, which cost more than the rest of a small
+// read or write. A deadline is moved only when it falls outside [now+d,
+// now+d+d/16], so a timeout d is enforced after a silence of between d and
+// d·17/16, never less than configured, and a busy connection touches its
+// timer about every d/16.
+//
 // fasthttp writes a request and reads its response on one goroutine, and
 // hands the connection to the body reader and back to its pool with
 // happens-before edges, so the fields need no lock.
 type upstreamConn struct {
 	net.Conn
 	ttfb, idle time.Duration
-	awaiting   bool // a request was written and no byte of the answer read yet
+	awaiting   bool      // a request was written and no byte of the answer read yet
+	readAt     time.Time // the read deadline last set; zero: none
+	writeAt    time.Time // the write deadline last set
 	set        *connSet
+}
+
+// due reports whether a deadline last set to at must move for a timeout of
+// d from now, and where to.
+func due(at, now time.Time, d time.Duration) (time.Time, bool) {
+	want := now.Add(d)
+	if !at.Before(want) && !at.After(want.Add(d/16)) {
+		return at, false
+	}
+	return want.Add(d / 16), true
 }
 
 // Write sends p within IdleTimeout (an upstream that stops reading the
@@ -72,23 +91,34 @@ type upstreamConn struct {
 func (c *upstreamConn) Write(p []byte) (int, error) {
 	c.awaiting = true
 	if c.idle > 0 {
-		if err := c.Conn.SetWriteDeadline(time.Now().Add(c.idle)); err != nil {
-			return 0, err
+		if at, move := due(c.writeAt, time.Now(), c.idle); move {
+			if err := c.Conn.SetWriteDeadline(at); err != nil {
+				return 0, err
+			}
+			c.writeAt = at
 		}
 	}
 	return c.Conn.Write(p)
 }
 
-// Read sets the read deadline for this read, then reads.
+// Read bounds this read by the first-byte or the idle timeout, then reads.
 func (c *upstreamConn) Read(p []byte) (int, error) {
 	d := c.idle
 	if c.awaiting {
 		d = c.ttfb
 	}
 	if d > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(d)); err != nil {
+		if at, move := due(c.readAt, time.Now(), d); move {
+			if err := c.Conn.SetReadDeadline(at); err != nil {
+				return 0, err
+			}
+			c.readAt = at
+		}
+	} else if !c.readAt.IsZero() {
+		if err := c.Conn.SetReadDeadline(time.Time{}); err != nil {
 			return 0, err
 		}
+		c.readAt = time.Time{}
 	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
