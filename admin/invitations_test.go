@@ -196,3 +196,43 @@ func TestInvitationEmailCarriesALinkThatAccepts(t *testing.T) {
 		t.Fatalf("accepted: %+v", acc)
 	}
 }
+
+// TestResendIsEmailedWithANewCode: with SMTP configured, a resend sends a new
+// e-mail whose code differs from the first one; only the new code accepts.
+func TestResendIsEmailedWithANewCode(t *testing.T) {
+	srv := smtptest.Start(t)
+	mailer := notify.NewSMTP(notify.SMTPConfig{Addr: srv.Addr, From: "tollgate@example.test", StartTLS: notify.Never})
+	e := newEnvWith(t, "embedded", mailer)
+	ow := e.owned("mailed")
+	got := e.invite(ow.Token, ow.Workspace.ID, "noa@mail.test")
+	code := func() string {
+		t.Helper()
+		select {
+		case msg := <-srv.Messages():
+			u, err := url.Parse(acceptLink.FindString(msg.Body))
+			if err != nil || u.Query().Get("code") == "" {
+				t.Fatalf("no accept link in %q", msg.Body)
+			}
+			return u.Query().Get("code")
+		case <-time.After(10 * time.Second):
+			t.Fatal("no e-mail arrived")
+		}
+		return ""
+	}
+	first := code()
+	var resent invitationResponse
+	e.as(ow.Token, http.StatusOK, "POST", "/v1/workspaces/"+ow.Workspace.ID+"/invitations/"+got.Invitation.ID+":resend", nil, &resent)
+	if !resent.EmailSent || resent.Code != "" {
+		t.Fatalf("resend with SMTP: %+v", resent)
+	}
+	second := code()
+	if second == first {
+		t.Fatal("the resend e-mail carries the old code")
+	}
+	if s, _ := e.accept(first); s == http.StatusCreated {
+		t.Fatal("the old code still accepts after a resend")
+	}
+	if s, body := e.accept(second); s != http.StatusCreated {
+		t.Fatalf("the resent code: %d %s", s, body)
+	}
+}
