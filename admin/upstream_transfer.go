@@ -61,6 +61,9 @@ func (a *api) transferUpstream(w http.ResponseWriter, r *http.Request) error {
 // create-if-absent, so a same-named upstream created in to meanwhile is
 // never replaced: the move answers 409 and u is created back in its source.
 func (a *api) moveUpstream(ctx context.Context, u *store.Upstream, to string) (*store.Upstream, error) {
+	// Once begun, the move runs to its end (or its put-back) even if the
+	// client goes away: a cancelled create after the delete would lose u.
+	ctx = context.WithoutCancel(ctx)
 	if err := a.nameFreeIn(ctx, to, u.Name); err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ const (
 	failTooLarge
 	failHeaderTooLarge
 	failBadRequest
+	failAmbiguousModel
 	failUnknownToken
 	failRevoked
 	failUnknownUpstream
@@ -55,6 +56,7 @@ var failures = [...]failureInfo{
 	failTooLarge:        {413, "invalid_request_error", "request_too_large", "The request body exceeds the gateway limit.", false},
 	failHeaderTooLarge:  {431, "invalid_request_error", "headers_too_large", "The request headers exceed the gateway limit.", false},
 	failBadRequest:      {400, "invalid_request_error", "bad_request", "The request could not be parsed.", false},
+	failAmbiguousModel:  {400, "invalid_request_error", "ambiguous_model", "The request body names its model more than once.", false},
 	failUnknownToken:    {401, "authentication_error", limiter.Unknown.String(), "The API token is not known.", true},
 	failRevoked:         {401, "authentication_error", limiter.Revoked.String(), "The API token was revoked or has expired, or its member was removed.", true},
 	failUnknownUpstream: {404, "not_found_error", limiter.UpstreamUnknown.String(), "No such upstream in this workspace.", true},

@@ -226,9 +226,14 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.fail(ctx, failBadPath, nil)
 		return g.none, 0
 	}
+	model, ok := requestModel(&ctx.Request, st)
+	if !ok {
+		g.fail(ctx, failAmbiguousModel, nil)
+		return g.none, 0
+	}
 	pub := g.public.cur.Load()
 	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name),
-		Public: pub.has(name), Model: requestModel(&ctx.Request, st)}
+		Public: pub.has(name), Model: model}
 	// Not ctx: fasthttp cancels it when shutdown begins, which would turn a
 	// request still being served into a store failure. Stores bound their
 	// own latency.

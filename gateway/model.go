@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tollgate-dev/tollgate/store"
@@ -15,70 +16,88 @@ const maxModelEscaped = 6 * 128
 // requestModel returns the top-level "model" of a JSON request body, for
 // per-model limits (limiter.Request.Model), or "" when there is none or it
 // is not a valid model name (store.ValidModelName; no limit can name it).
+// ok is false when the body names its model more than once: upstreams
+// disagree on which one counts (Go's decoder matches keys in any case and
+// takes the last, Python's takes the exact "model"), so such a body could
+// slip past a per-model limit and is refused instead.
 // It scans the body once without decoding it and does not allocate: the
 // result aliases the body, or st.model when the string had escapes, which
 // are decoded so that "gpt\u002d4o" counts as "gpt-4o". Like common JSON
 // decoders, the last of duplicate keys wins.
-func requestModel(req *fasthttp.Request, st *state) string {
+func requestModel(req *fasthttp.Request, st *state) (model string, ok bool) {
 	if !req.Header.IsPost() {
-		return ""
+		return "", true
 	}
-	raw, escaped := scanModel(req.Body())
+	raw, escaped, n := scanModel(req.Body())
+	if n > 1 {
+		return "", false
+	}
 	if raw == nil {
-		return ""
+		return "", true
 	}
 	if escaped {
 		if len(raw) > maxModelEscaped {
-			return ""
+			return "", true
 		}
 		var ok bool
 		if st.model, ok = unescapeJSON(st.model[:0], raw); !ok {
-			return ""
+			return "", true
 		}
 		raw = st.model
 	}
 	if s := alias(raw); store.ValidModelName(s) {
-		return s
+		return s, true
 	}
-	return ""
+	return "", true
 }
 
-// scanModel finds the value of the last top-level "model" key of the JSON
-// object b when that value is a string, and returns its raw contents
-// (between the quotes) and whether they hold escapes. It is lenient where
-// decoders differ (bare words such as NaN, trailing commas) and gives up,
-// returning nil, on anything it cannot walk; b need not be valid JSON.
-func scanModel(b []byte) (val []byte, escaped bool) {
+// utf8BOM may open a JSON body; Python's json.loads accepts it.
+const utf8BOM = "\xef\xbb\xbf"
+
+// scanModel finds the value of the top-level key that matches "model" in
+// any case (as Go's decoder does) in the JSON object b, when that value is a
+// string, and returns its raw contents (between the quotes), whether they
+// hold escapes, and how many keys matched (more than one is ambiguous). It
+// skips a leading UTF-8 BOM, is lenient where decoders differ (bare words
+// such as NaN, trailing commas) and gives up, returning nil, on anything it
+// cannot walk; b need not be valid JSON.
+func scanModel(b []byte) (val []byte, escaped bool, n int) {
+	if len(b) >= 3 && string(b[:3]) == utf8BOM {
+		b = b[3:]
+	}
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, false
+		return nil, false, 0
 	}
 	i++
 	for {
 		i = skipWS(b, i)
 		if i >= len(b) || b[i] == '}' {
-			return val, escaped
+			return val, escaped, n
 		}
 		if b[i] != '"' {
-			return nil, false
+			return nil, false, n
 		}
 		key, kesc, end := scanString(b, i)
 		if end < 0 {
-			return nil, false
+			return nil, false, n
 		}
 		i = skipWS(b, end)
 		if i >= len(b) || b[i] != ':' {
-			return nil, false
+			return nil, false, n
 		}
 		i = skipWS(b, i+1)
 		if i >= len(b) {
-			return nil, false
+			return nil, false, n
 		}
 		isModel := isModelKey(key, kesc)
+		if isModel {
+			n++
+		}
 		if isModel && b[i] == '"' {
 			v, vesc, end := scanString(b, i)
 			if end < 0 {
-				return nil, false
+				return nil, false, n
 			}
 			val, escaped, i = v, vesc, end
 		} else {
@@ -86,7 +105,7 @@ func scanModel(b []byte) (val []byte, escaped bool) {
 				val, escaped = nil, false // a later non-string model replaces an earlier string
 			}
 			if i = skipValue(b, i); i < 0 {
-				return nil, false
+				return nil, false, n
 			}
 		}
 		i = skipWS(b, i)
@@ -96,17 +115,18 @@ func scanModel(b []byte) (val []byte, escaped bool) {
 	}
 }
 
-// isModelKey reports whether the raw key is "model", decoding escapes.
+// isModelKey reports whether the raw key is "model" in any case (Unicode
+// simple folding, as Go's decoder), decoding escapes.
 func isModelKey(key []byte, escaped bool) bool {
 	if !escaped {
-		return string(key) == "model"
+		return len(key) <= 3*5 && strings.EqualFold(alias(key), "model")
 	}
 	if len(key) > 6*5 {
 		return false
 	}
 	var buf [32]byte
 	k, ok := unescapeJSON(buf[:0], key)
-	return ok && string(k) == "model"
+	return ok && strings.EqualFold(alias(k), "model")
 }
 
 func skipWS(b []byte, i int) int {

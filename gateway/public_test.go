@@ -113,8 +113,8 @@ func assertStatus(t *testing.T, resp *http.Response, want int, what string) {
 
 // TestKeyModelLimit: a workspace key limited per model gets 429
 // key_model_rate_limit for model A after N requests while model B and
-// requests without a model still pass; escapes and duplicate keys in the
-// body do not get around the limit.
+// requests without a model still pass; escapes, other cases and a BOM do
+// not get around the limit, and a body naming its model twice is refused.
 func TestKeyModelLimit(t *testing.T) {
 	e := newEnv(t, gateway.Config{}, store.Limits{})
 	up := newRecorder(t, nil)
@@ -128,14 +128,18 @@ func TestKeyModelLimit(t *testing.T) {
 	assertStatus(t, post(` {"messages":[{"model":"x"}], "model" : "gpt\u002d4o"}`), 200, "second gpt-4o, escaped")
 	for _, body := range []string{
 		`{"model":"gpt-4o"}`,
-		`{"model":"small","model":"gpt-4o"}`,
 		`{"mod\u0065l":"gpt-4o"}`,
+		`{"MODEL":"gpt-4o"}`,
+		"\xef\xbb\xbf{\"model\":\"gpt-4o\"}",
 	} {
 		resp := post(body)
 		if resp.Header.Get("Retry-After") == "" {
 			t.Fatalf("body %s: no Retry-After on the 429", body)
 		}
 		assertError(t, resp, 429, "key_model_rate_limit")
+	}
+	for _, body := range []string{`{"model":"small","model":"gpt-4o"}`, `{"model":"gpt-4o","MODEL":"small"}`} {
+		assertError(t, post(body), 400, "ambiguous_model")
 	}
 	assertStatus(t, post(`{"model":"small","messages":[]}`), 200, "model b")
 	assertStatus(t, post(`{"model":"unlimited"}`), 200, "model without a limit")
