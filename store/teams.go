@@ -74,6 +74,9 @@ type Invitation struct {
 	AcceptedBy  string           `json:"accepted_by,omitempty"` // the member id created by acceptance
 	CreatedAt   time.Time        `json:"created_at"`
 	ExpiresAt   time.Time        `json:"expires_at"`
+	// Mailed is true when the current code was delivered only by e-mail
+	// (never shown to the inviter), so holding it proves control of Email.
+	Mailed bool `json:"mailed"`
 }
 
 // State returns the invitation's status at now: a pending invitation past
@@ -154,8 +157,8 @@ type Teams interface {
 	// invitation.
 	UpdateInvitation(ctx context.Context, inv *Invitation, from InvitationStatus) error
 	// ReopenInvitation gives the stored pending invitation inv.ID (stored
-	// Status pending, expired or not) inv's CodeHash and ExpiresAt; every
-	// other field stays as stored. It is atomic like CreateInvitation: when
+	// Status pending, expired or not) inv's CodeHash, ExpiresAt and Mailed;
+	// every other field stays as stored. It is atomic like CreateInvitation: when
 	// the invitation has expired at now it holds no seat, so it is refused
 	// with *SeatError when active members plus other pending, unexpired
 	// invitations fill seats (seats <= 0 is unlimited), and with ErrExists

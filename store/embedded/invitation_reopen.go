@@ -10,7 +10,7 @@ import (
 )
 
 // ReopenInvitation gives the stored pending invitation inv.ID the new
-// CodeHash and ExpiresAt of inv, keeping every other stored field. Under the
+// CodeHash, ExpiresAt and Mailed of inv, keeping every other stored field. Under the
 // workspace's write lock it refuses a stored status other than pending or a
 // code hash of another invitation (ErrConflict) and, when the invitation has
 // expired at now and so holds no seat, an email that meanwhile has another
@@ -32,7 +32,7 @@ func (s *Store) ReopenInvitation(ctx context.Context, inv *store.Invitation, sea
 	if err != nil {
 		return err
 	}
-	cur.CodeHash, cur.ExpiresAt = inv.CodeHash, inv.ExpiresAt.UTC()
+	cur.CodeHash, cur.ExpiresAt, cur.Mailed = inv.CodeHash, inv.ExpiresAt.UTC(), inv.Mailed
 	if err := s.putInvitation(ws, cur); err != nil {
 		return err
 	}

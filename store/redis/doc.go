@@ -13,7 +13,7 @@
 //	{w:W}:mem:<id>         hash  id, email, role, status, rpm, account, created, last (last admitted, ms; written only by Admit)
 //	{w:W}:up:<name>        hash  name, base_url, kind, auth_header, auth_scheme, credential, created
 //	{w:W}:members, {w:W}:tokens, {w:W}:upstreams   sets of ids / names
-//	{w:W}:inv:<id>         hash  id, email, role, code (sha256 hex), status, by, accepted_by, created, exp (ms)
+//	{w:W}:inv:<id>         hash  id, email, role, code (sha256 hex), status, by, accepted_by, created, exp (ms), mailed (1/0)
 //	{w:W}:invitations      set of invitation ids
 //	{w:W}:invcode:<sha256hex>  string  the invitation id of a code
 //	{w:W}:audit            sorted set of audit entry ids scored by entry time in ms (equal times order by id)

@@ -10,11 +10,12 @@ import (
 	"github.com/tollgate-dev/tollgate/store"
 )
 
-// reopenInvitationScript gives a pending invitation a new code and expiry.
+// reopenInvitationScript gives a pending invitation a new code, expiry and
+// mailed flag.
 // When it has expired at now it holds no seat, so duplicates and seats are
 // checked as createInvitationScript does, leaving itself out.
 // KEYS ws, inv, invitations, new invcode; ARGV id, now ms, seats, new code
-// hex, new exp ms. Reply {1} done, {0} missing, {-3} not pending or the code
+// hex, new exp ms, mailed ("1" or "0"). Reply {1} done, {0} missing, {-3} not pending or the code
 // is taken, {-1} the email has another pending invitation or is an active
 // member, {-2, used} no seat left.
 var reopenInvitationScript = newScript(seatUseLua + `
@@ -33,11 +34,11 @@ if tonumber(cur[2] or '0') <= now then
 end
 if cur[4] and cur[4] ~= ARGV[4] then redis.call('DEL', tag .. ':invcode:' .. cur[4]) end
 redis.call('SET', KEYS[4], ARGV[1])
-redis.call('HSET', KEYS[2], 'code', ARGV[4], 'exp', ARGV[5])
+redis.call('HSET', KEYS[2], 'code', ARGV[4], 'exp', ARGV[5], 'mailed', ARGV[6])
 return {1}`)
 
 // ReopenInvitation gives the stored pending invitation inv.ID inv's new
-// CodeHash and ExpiresAt in one script, checking seats and duplicates when it
+// CodeHash, ExpiresAt and Mailed in one script, checking seats and duplicates when it
 // has expired at now; see store.Teams. On success inv holds the stored record.
 func (s *Store) ReopenInvitation(ctx context.Context, inv *store.Invitation, seats int, now time.Time) error {
 	if err := checkInvitation(inv); err != nil {
@@ -46,7 +47,7 @@ func (s *Store) ReopenInvitation(ctx context.Context, inv *store.Invitation, sea
 	ws := inv.WorkspaceID
 	v, err := reopenInvitationScript.run(ctx, s.c,
 		[]string{wsKey(ws), invKey(ws, inv.ID), invitationsKey(ws), invCodeKey(ws, inv.CodeHash)},
-		inv.ID, ms(now), strconv.Itoa(seats), inv.CodeHash.Hex(), ms(inv.ExpiresAt)).Int64Slice()
+		inv.ID, ms(now), strconv.Itoa(seats), inv.CodeHash.Hex(), ms(inv.ExpiresAt), mailedFlag(inv.Mailed)).Int64Slice()
 	if err != nil || len(v) == 0 {
 		return fmt.Errorf("redisstore: reopen invitation: %w", errors.Join(err, errReplyIf(len(v) == 0)))
 	}

@@ -117,13 +117,21 @@ func checkInvitation(inv *store.Invitation) error {
 func invitationFields(inv *store.Invitation) []any {
 	return []any{"id", inv.ID, "email", inv.Email, "role", inv.Role, "code", inv.CodeHash.Hex(),
 		"status", string(inv.Status), "by", inv.InvitedBy, "accepted_by", inv.AcceptedBy,
-		"created", ms(inv.CreatedAt), "exp", ms(inv.ExpiresAt)}
+		"created", ms(inv.CreatedAt), "exp", ms(inv.ExpiresAt), "mailed", mailedFlag(inv.Mailed)}
+}
+
+// mailedFlag encodes Invitation.Mailed as the hash field "mailed".
+func mailedFlag(mailed bool) string {
+	if mailed {
+		return "1"
+	}
+	return "0"
 }
 
 func decodeInvitation(ws string, m map[string]string) store.Invitation {
 	inv := store.Invitation{ID: m["id"], WorkspaceID: ws, Email: m["email"], Role: m["role"],
 		Status: store.InvitationStatus(m["status"]), InvitedBy: m["by"], AcceptedBy: m["accepted_by"],
-		CreatedAt: fromMS(m["created"]), ExpiresAt: fromMS(m["exp"])}
+		CreatedAt: fromMS(m["created"]), ExpiresAt: fromMS(m["exp"]), Mailed: m["mailed"] == "1"}
 	_, _ = hex.Decode(inv.CodeHash[:], []byte(m["code"]))
 	return inv
 }

@@ -14,7 +14,8 @@ import (
 func sameInvitation(a, b *store.Invitation) bool {
 	return a.ID == b.ID && a.WorkspaceID == b.WorkspaceID && a.Email == b.Email && a.Role == b.Role &&
 		a.CodeHash == b.CodeHash && a.Status == b.Status && a.InvitedBy == b.InvitedBy &&
-		a.AcceptedBy == b.AcceptedBy && a.CreatedAt.Equal(b.CreatedAt) && a.ExpiresAt.Equal(b.ExpiresAt)
+		a.AcceptedBy == b.AcceptedBy && a.CreatedAt.Equal(b.CreatedAt) && a.ExpiresAt.Equal(b.ExpiresAt) &&
+		a.Mailed == b.Mailed
 }
 
 // testInvitationCRUD: invitations round-trip and list by id; unknown ones are ErrNotFound.

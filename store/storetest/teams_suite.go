@@ -77,6 +77,7 @@ var teamsCases = []struct {
 	{"UpdateInvitationComparesStatus", testUpdateInvitation},
 	{"ReopenInvitationKeepsItsSeat", testReopenInvitation},
 	{"ReopenExpiredInvitationChecksSeats", testReopenExpiredChecksSeats},
+	{"InvitationMailedPersists", testInvitationMailed},
 	{"TransferOwnershipIsOneStep", testTransferOwnership},
 	{"TransferOwnershipRace", testTransferOwnershipRace},
 	{"AcceptInvitationCreatesMemberAndToken", testAcceptInvitation},
