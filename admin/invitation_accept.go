@@ -25,9 +25,12 @@ type acceptResponse struct {
 // acceptInvitation creates the membership with its member token. For a new
 // email the code is the credential: the account (with its personal
 // workspace) is created. When the email already has an account, the code
-// alone is not enough (without SMTP the inviter holds it): the request must
-// carry a member token of that account, or anyone able to invite could bind
-// a membership to someone else's account and act with its other memberships.
+// alone is not enough if the inviter was shown it (no SMTP, or sending
+// failed): the request must carry a member token of that account, or anyone
+// able to invite could bind a membership to someone else's account and act
+// with its other memberships. A code that went only by e-mail (Mailed)
+// proves control of the email, so it accepts alone: an account left without
+// an active member token can still join.
 func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	inv, code, err := a.invitationByCode(w, r)
 	if err != nil {
@@ -41,7 +44,7 @@ func (a *api) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !created {
+	if !created && !inv.Mailed {
 		if err := a.provesAccount(r, acc); err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate-admin"`)
 			return err

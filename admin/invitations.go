@@ -65,7 +65,7 @@ func (a *api) createInvitation(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.target("invitation", inv.ID)
 	c.audit.detail = "invited " + inv.Email + " as " + inv.Role
-	return writeJSON(w, http.StatusCreated, a.deliver(r, ws, inv, code, inviterName(c)))
+	return writeJSON(w, http.StatusCreated, a.deliverAndRecord(r, ws, inv, code, inviterName(c)))
 }
 
 func (a *api) listInvitations(w http.ResponseWriter, r *http.Request) error {
@@ -108,12 +108,13 @@ func (a *api) resendInvitation(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	inv.CodeHash, inv.ExpiresAt = token.HashOf([]byte(code)), now.Add(store.InvitationTTL)
+	inv.Mailed = false // until the e-mail has gone out without the code coming back here
 	if err := a.store.ReopenInvitation(r.Context(), inv, p.Seats, now); err != nil {
 		return invitationRefusal(err, inv, p)
 	}
 	c := callerOf(r)
 	c.target("invitation", inv.ID)
-	return writeJSON(w, http.StatusOK, a.deliver(r, ws, inv, code, inviterName(c)))
+	return writeJSON(w, http.StatusOK, a.deliverAndRecord(r, ws, inv, code, inviterName(c)))
 }
 
 // invitationRefusal maps a store refusal of a new or reopened invitation to

@@ -41,6 +41,25 @@ type invitationResponse struct {
 	EmailError string         `json:"email_error,omitempty"`
 }
 
+// deliverAndRecord delivers the stored invitation inv (Mailed false) and,
+// when the e-mail carried its code and the response does not, marks it
+// Mailed, so that accepting it needs no proof of an existing account. The
+// mark is written with inv's code hash, so it only ever vouches for a code
+// that went by e-mail alone; if the write fails (the invitation changed
+// meanwhile) it stays unmarked, which is the safe side.
+func (a *api) deliverAndRecord(r *http.Request, ws *store.Workspace, inv *store.Invitation, code, inviter string) invitationResponse {
+	out := a.deliver(r, ws, inv, code, inviter)
+	if !out.EmailSent || out.Code != "" {
+		return out
+	}
+	inv.Mailed = true
+	ctx := context.WithoutCancel(r.Context())
+	if err := a.store.UpdateInvitation(ctx, inv, store.InvitationPending); err != nil {
+		a.log.Warn("admin: invitation e-mailed but not marked as such", "workspace", ws.ID, "invitation", inv.ID, "err", err)
+	}
+	return out
+}
+
 // deliver e-mails the invitation when a Mailer is configured, and otherwise
 // puts the link and code in the response for the inviter.
 func (a *api) deliver(r *http.Request, ws *store.Workspace, inv *store.Invitation, code, inviter string) invitationResponse {
