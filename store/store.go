@@ -85,6 +85,12 @@ type Store interface {
 	// and the write are one atomic step. ErrExists if the name is taken,
 	// ErrNotFound if the workspace does not exist.
 	CreateUpstream(ctx context.Context, u *Upstream) error
+	// UpdateUpstream replaces an existing upstream of u's workspace and bumps
+	// the upstream revision like PutUpstream; the check and the write are one
+	// atomic step, so it never creates: ErrNotFound if the workspace has no
+	// upstream of that name (never made, deleted or moved away meanwhile) or
+	// the workspace does not exist. A zero u.CreatedAt keeps the stored one.
+	UpdateUpstream(ctx context.Context, u *Upstream) error
 	// GetUpstream returns the upstream and the workspace's upstream revision
 	// at the time of the read.
 	GetUpstream(ctx context.Context, workspace, name string) (*Upstream, int64, error)

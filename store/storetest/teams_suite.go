@@ -56,6 +56,9 @@ func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
 	t.Run("UpstreamCreate", func(t *testing.T) {
 		RunUpstreamCreate(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
 	})
+	t.Run("UpstreamUpdate", func(t *testing.T) {
+		RunUpstreamUpdate(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
+	})
 }
 
 // teamsCases lists the store.Teams properties, each named for the property.
