@@ -111,7 +111,10 @@ func (a *api) getUpstream(w http.ResponseWriter, r *http.Request) error {
 }
 
 // replaceUpstream replaces an existing upstream's fields; the name is the
-// path's. An omitted credential keeps the stored one.
+// path's. An omitted credential keeps the stored one. The write is the
+// store's atomic replace-if-present, so an upstream deleted or transferred
+// away between the read and the write answers 404 and is never recreated
+// (with its credential) in this workspace.
 func (a *api) replaceUpstream(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.upstream(r)
 	if err != nil {
@@ -128,8 +131,8 @@ func (a *api) replaceUpstream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	req.apply(u)
-	if err := a.store.PutUpstream(r.Context(), u); err != nil {
-		return err
+	if err := a.store.UpdateUpstream(r.Context(), u); err != nil {
+		return goneMeanwhile(err, u.Name)
 	}
 	a.log.Info("admin: upstream replaced", "workspace", u.WorkspaceID, "upstream", u.Name)
 	return writeJSON(w, http.StatusOK, viewUpstream(u))
@@ -165,6 +168,15 @@ func (a *api) upstreamIn(r *http.Request, ws string) (*store.Upstream, error) {
 	}
 	u, _, err := a.store.GetUpstream(r.Context(), ws, name)
 	return u, notFound(err, "upstream", name)
+}
+
+// goneMeanwhile answers 404 when a replace found its upstream deleted or
+// moved away by another request after it was read.
+func goneMeanwhile(err error, name string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound("upstream %q not found: it was deleted or moved by another request meanwhile", name)
+	}
+	return err
 }
 
 func containsControl(s string) bool {

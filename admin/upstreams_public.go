@@ -38,7 +38,8 @@ func (a *api) getPublicUpstream(w http.ResponseWriter, r *http.Request) error {
 }
 
 // replacePublicUpstream replaces a public upstream's fields; an omitted
-// credential keeps the stored one.
+// credential keeps the stored one. Like replaceUpstream it never recreates
+// an upstream deleted meanwhile: that answers 404.
 func (a *api) replacePublicUpstream(w http.ResponseWriter, r *http.Request) error {
 	u, err := a.upstreamIn(r, store.PublicWorkspace)
 	if err != nil {
@@ -52,8 +53,8 @@ func (a *api) replacePublicUpstream(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	req.apply(u)
-	if err := a.store.PutUpstream(r.Context(), u); err != nil {
-		return err
+	if err := a.store.UpdateUpstream(r.Context(), u); err != nil {
+		return goneMeanwhile(err, u.Name)
 	}
 	callerOf(r).target("upstream", u.Name)
 	a.log.Info("admin: public upstream replaced", "upstream", u.Name)
