@@ -14,7 +14,7 @@ func TestScanModel(t *testing.T) {
 		{`{"model":"gpt-4o"}`, "gpt-4o", true},
 		{` { "messages" : [ {"model":"inner"} ], "model" : "outer" } `, "outer", true},
 		{`{"a":{"model":"x","b":[1,"]}",{}]},"model":"y"}`, "y", true},
-		{`{"MODEL":"gpt-4o"}`, "gpt-4o", true},      // Go's decoder reads it
+		{`{"MODEL":"gpt-4o"}`, "gpt-4o", true},       // Go's decoder reads it
 		{"\xef\xbb\xbf{\"model\":\"m\"}", "m", true}, // Python's json.loads accepts a BOM
 		{`{"model":"gpt\u002d4o"}`, "gpt-4o", true},
 		{`{"mod\u0065l":"m"}`, "m", true},
