@@ -15,6 +15,40 @@ import (
 // bumps the workspace's upstream revision, both in one transaction. It fills
 // u's zero CreatedAt with the stored upstream's, or the clock's when new.
 func (s *Store) PutUpstream(ctx context.Context, u *store.Upstream) error {
+	return s.writeUpstream(ctx, u, createOrReplace)
+}
+
+// CreateUpstream stores u if its workspace has no upstream of that name and
+// bumps the upstream revision, in one transaction under the workspace's
+// write lock, so of concurrent creations of one name exactly one succeeds.
+// ErrExists if the name is taken, ErrNotFound if the workspace does not
+// exist. It fills u's zero CreatedAt with the clock's time.
+func (s *Store) CreateUpstream(ctx context.Context, u *store.Upstream) error {
+	return s.writeUpstream(ctx, u, createOnly)
+}
+
+// UpdateUpstream replaces u's stored upstream and bumps the upstream
+// revision, in one transaction under the workspace's write lock, so it
+// never recreates an upstream deleted or moved away meanwhile. ErrNotFound
+// if the workspace has no upstream of that name or does not exist. It fills
+// u's zero CreatedAt with the stored upstream's.
+func (s *Store) UpdateUpstream(ctx context.Context, u *store.Upstream) error {
+	return s.writeUpstream(ctx, u, replaceOnly)
+}
+
+// upstreamWrite says whether a write may create, replace, or both.
+type upstreamWrite uint8
+
+const (
+	createOrReplace upstreamWrite = iota
+	createOnly
+	replaceOnly
+)
+
+// writeUpstream is PutUpstream, CreateUpstream and UpdateUpstream: the
+// existence rule of mode is checked under the workspace's write lock, and
+// the record and the new revision are written in one transaction.
+func (s *Store) writeUpstream(ctx context.Context, u *store.Upstream, mode upstreamWrite) error {
 	if err := validateUpstream(u); err != nil {
 		return err
 	}
@@ -29,6 +63,12 @@ func (s *Store) PutUpstream(ctx context.Context, u *store.Upstream) error {
 	ws.mu.Lock()
 	old, rev := ws.upstreams[u.Name], ws.upstreamRev+1
 	ws.mu.Unlock()
+	switch {
+	case mode == createOnly && old != nil:
+		return fmt.Errorf("embedded: upstream %q in workspace %q: %w", u.Name, u.WorkspaceID, store.ErrExists)
+	case mode == replaceOnly && old == nil:
+		return fmt.Errorf("embedded: upstream %q in workspace %q: %w", u.Name, u.WorkspaceID, store.ErrNotFound)
+	}
 	if u.CreatedAt.IsZero() {
 		u.CreatedAt = s.clock().UTC()
 		if old != nil {
