@@ -12,10 +12,7 @@ import (
 // store.Teams, against the embedded store, so both backends are held to the
 // same behaviour.
 func TestContract(t *testing.T) {
-	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) interface {
-		store.Store
-		store.Teams
-	} {
+	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) store.Store {
 		s, err := embedded.Open(t.TempDir(), embedded.Options{Clock: clock.Now})
 		if err != nil {
 			t.Fatal(err)

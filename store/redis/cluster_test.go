@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/tollgate-dev/tollgate/store"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 	"github.com/tollgate-dev/tollgate/store/storetest"
 )
@@ -56,7 +57,7 @@ func TestContractOnCluster(t *testing.T) {
 	addr := startCluster(t)
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
 	t.Cleanup(func() { _ = c.Close() })
-	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) storetest.TeamsStore {
+	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) store.Store {
 		s, err := redisstore.New(context.Background(), redisstore.Options{Client: c, Now: clock.Now})
 		must(t, err)
 		return s

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/redistest"
+	"github.com/tollgate-dev/tollgate/store"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 	"github.com/tollgate-dev/tollgate/store/storetest"
 )
@@ -13,7 +14,7 @@ import (
 // TestContract: the Redis store passes the contract suite every backend must pass.
 func TestContract(t *testing.T) {
 	srv := redistest.Start(t)
-	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) storetest.TeamsStore {
+	storetest.RunAll(t, func(t *testing.T, clock *storetest.FakeClock) store.Store {
 		return open(t, srv, redisstore.Options{Now: clock.Now})
 	})
 }

@@ -22,19 +22,9 @@ var guardCases = []struct {
 
 // RunMemberGuards runs the PutMember guard properties against the backend
 // that open builds. Every subtest gets its own store and clock.
-func RunMemberGuards(t *testing.T, open func(t *testing.T, clock *FakeClock) TeamsStore) {
+func RunMemberGuards(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range guardCases {
-		t.Run(c.name, func(t *testing.T) {
-			var tm store.Teams
-			e := newEnv(t, func(t *testing.T, clock *FakeClock) store.Store {
-				s := open(t, clock)
-				tm = s
-				return s
-			})
-			c.run(t, &tenv{env: e, tm: tm})
-		})
-	}
+	runCases(t, open, guardCases, withTeams)
 }
 
 // unchanged fails unless the stored member id still has role and status.

@@ -15,11 +15,7 @@ import (
 // per-model limits (Token.ModelRPM, limiter.ScopeKeyModel). RunAll runs it.
 func RunPublic(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range publicCases {
-		t.Run(c.name, func(t *testing.T) {
-			c.run(t, newEnv(t, open))
-		})
-	}
+	runCases(t, open, publicCases, plain)
 }
 
 var publicCases = []struct {

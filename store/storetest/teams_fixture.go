@@ -9,7 +9,7 @@ import (
 	"github.com/tollgate-dev/tollgate/token"
 )
 
-// tenv is env with the store's Teams half.
+// tenv is env with the store seen as store.Teams (the same store: Store embeds Teams).
 type tenv struct {
 	*env
 	tm store.Teams

@@ -13,22 +13,9 @@ import (
 // RunKeys runs the CreateKey part of the contract (the workspace-key limit,
 // atomic under concurrency) against the backend that open builds. Every
 // subtest gets its own store and clock.
-func RunKeys(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
-	store.Store
-	store.Teams
-}) {
+func RunKeys(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range keysCases {
-		t.Run(c.name, func(t *testing.T) {
-			var tm store.Teams
-			e := newEnv(t, func(t *testing.T, clock *FakeClock) store.Store {
-				s := open(t, clock)
-				tm = s
-				return s
-			})
-			c.run(t, &tenv{env: e, tm: tm})
-		})
-	}
+	runCases(t, open, keysCases, withTeams)
 }
 
 // keysCases lists the CreateKey properties, each named for the property.

@@ -2,63 +2,30 @@ package storetest
 
 import (
 	"testing"
-
-	"github.com/tollgate-dev/tollgate/store"
 )
-
-// TeamsStore is a backend that implements both store.Store and store.Teams.
-// It is an alias, so a plain interface{ store.Store; store.Teams } fits too.
-type TeamsStore = interface {
-	store.Store
-	store.Teams
-}
 
 // RunTeams runs the store.Teams part of the contract (accounts, workspace
 // update and delete, invitations with seats, plans, the audit log, roles and
 // last-active times in admission) against the backend that open builds.
 // Every subtest gets its own store and clock.
-func RunTeams(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
-	store.Store
-	store.Teams
-}) {
+func RunTeams(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range teamsCases {
-		t.Run(c.name, func(t *testing.T) {
-			var tm store.Teams
-			e := newEnv(t, func(t *testing.T, clock *FakeClock) store.Store {
-				s := open(t, clock)
-				tm = s
-				return s
-			})
-			c.run(t, &tenv{env: e, tm: tm})
-		})
-	}
+	runCases(t, open, teamsCases, withTeams)
 }
 
-// RunAll runs Run, RunTeams, RunKeys, RunMemberGuards, RunPublic, RunUpstreamDelete and RunUpstreamCreate against the backend that open builds.
-func RunAll(t *testing.T, open func(t *testing.T, clock *FakeClock) interface {
-	store.Store
-	store.Teams
-}) {
+// RunAll runs every part of the contract against the backend that open builds.
+func RunAll(t *testing.T, open Opener) {
 	t.Helper()
-	t.Run("Store", func(t *testing.T) {
-		Run(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
-	})
-	t.Run("Teams", func(t *testing.T) { RunTeams(t, open) })
-	t.Run("Keys", func(t *testing.T) { RunKeys(t, open) })
-	t.Run("MemberGuards", func(t *testing.T) { RunMemberGuards(t, open) })
-	t.Run("Public", func(t *testing.T) {
-		RunPublic(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
-	})
-	t.Run("UpstreamDelete", func(t *testing.T) {
-		RunUpstreamDelete(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
-	})
-	t.Run("UpstreamCreate", func(t *testing.T) {
-		RunUpstreamCreate(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
-	})
-	t.Run("UpstreamUpdate", func(t *testing.T) {
-		RunUpstreamUpdate(t, func(t *testing.T, clock *FakeClock) store.Store { return open(t, clock) })
-	})
+	for _, part := range []struct {
+		name string
+		run  func(*testing.T, Opener)
+	}{
+		{"Store", Run}, {"Teams", RunTeams}, {"Keys", RunKeys}, {"MemberGuards", RunMemberGuards},
+		{"Public", RunPublic}, {"UpstreamDelete", RunUpstreamDelete}, {"UpstreamCreate", RunUpstreamCreate},
+		{"UpstreamUpdate", RunUpstreamUpdate},
+	} {
+		t.Run(part.name, func(t *testing.T) { part.run(t, open) })
+	}
 }
 
 // teamsCases lists the store.Teams properties, each named for the property.

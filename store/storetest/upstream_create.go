@@ -18,11 +18,7 @@ import (
 // upstream revision. RunAll runs it.
 func RunUpstreamCreate(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range upstreamCreateCases {
-		t.Run(c.name, func(t *testing.T) {
-			c.run(t, newEnv(t, open))
-		})
-	}
+	runCases(t, open, upstreamCreateCases, plain)
 }
 
 var upstreamCreateCases = []struct {

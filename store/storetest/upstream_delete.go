@@ -14,11 +14,7 @@ import (
 // one succeeds. RunAll runs it.
 func RunUpstreamDelete(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range upstreamDeleteCases {
-		t.Run(c.name, func(t *testing.T) {
-			c.run(t, newEnv(t, open))
-		})
-	}
+	runCases(t, open, upstreamDeleteCases, plain)
 }
 
 var upstreamDeleteCases = []struct {

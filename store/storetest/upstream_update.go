@@ -18,11 +18,7 @@ import (
 // delete never brings the upstream back. RunAll runs it.
 func RunUpstreamUpdate(t *testing.T, open Opener) {
 	t.Helper()
-	for _, c := range upstreamUpdateCases {
-		t.Run(c.name, func(t *testing.T) {
-			c.run(t, newEnv(t, open))
-		})
-	}
+	runCases(t, open, upstreamUpdateCases, plain)
 }
 
 var upstreamUpdateCases = []struct {
