@@ -100,7 +100,7 @@ type Money interface {
 	// CreateWebhook stores a receiver; ErrNotFound without the workspace.
 	CreateWebhook(ctx context.Context, w *Webhook) error
 	ListWebhooks(ctx context.Context, workspace string) ([]Webhook, error) // ordered by ID
-	DeleteWebhook(ctx context.Context, workspace, id string) error       // ErrNotFound when absent
+	DeleteWebhook(ctx context.Context, workspace, id string) error         // ErrNotFound when absent
 	// RecordDelivery appends or replaces (same ID) one delivery attempt's
 	// outcome; deliveries are kept for the request retention.
 	RecordDelivery(ctx context.Context, d *Delivery) error

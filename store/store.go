@@ -45,6 +45,23 @@ type Store interface {
 	// RPM (ScopeWorkspace); and, when r.Model is set and the token's
 	// ModelRPM has a limit for it, that limit counted per token and model
 	// (ScopeKeyModel). A limit of 0 is off.
+	//
+	// After the rate limits, in the same atomic step (see Money and
+	// limiter.Decision for the outcomes): token limits against r.Hold's
+	// tokens counted as Limits.TokenCount says — the member's TPM (Member.TPM
+	// or Limits.MemberTPM, ScopeMemberTokens), the key's (Token.TPM or
+	// Limits.KeyTPM, ScopeKeyTokens), the workspace's (ScopeWorkspaceTokens),
+	// the key's per-model TPM (ModelLimit.TPM, ScopeKeyModelTokens) — each
+	// "tokens counted in the sliding minute + held tokens ≤ limit"
+	// (Limited); then monthly caps in the current billing period
+	// (PeriodStart with Billing.Anchor, from the store's clock): the member's
+	// credits (Member.Monthly or Limits.MemberMonthlyCredits,
+	// ScopeMemberSpend), the key's (Token.Monthly or Limits.KeyMonthlyCredits,
+	// ScopeKeySpend), the key's per-model credits and tokens
+	// (ModelLimit.MonthlyCredits, MonthlyTokens), each "spent + held +
+	// r.Hold ≤ cap" (SpendCapped); then the balance, "balance − held ≥
+	// r.Hold.Credits" (NoCredits). When allowed with a RequestID, r.Hold is
+	// held (Money) and copied to d.Held.
 	Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error
 
 	CreateWorkspace(ctx context.Context, w *Workspace) error // ErrExists if the id is taken
@@ -104,6 +121,7 @@ type Store interface {
 	UpstreamNames(ctx context.Context, workspace string) ([]string, int64, error)
 
 	Teams
+	// Money joins here once both backends implement it (issue 5).
 
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
@@ -111,11 +129,36 @@ type Store interface {
 	Close() error
 }
 
-// Limits are a workspace's rate limits, in requests per minute. 0 is off.
+// Limits are a workspace's rate limits (requests and tokens per minute) and
+// default monthly caps (micro-credits per billing period). 0 is off.
 type Limits struct {
 	MemberRPM    int64 `json:"member_rpm"`    // default per member token; new workspaces get limiter.DefaultMemberRPM
 	KeyRPM       int64 `json:"key_rpm"`       // default per workspace key
 	WorkspaceRPM int64 `json:"workspace_rpm"` // all traffic of the workspace together
+
+	MemberTPM    int64 `json:"member_tpm,omitempty"`    // default tokens per minute per member (counted per member)
+	KeyTPM       int64 `json:"key_tpm,omitempty"`       // default tokens per minute per workspace key
+	WorkspaceTPM int64 `json:"workspace_tpm,omitempty"` // tokens per minute of the whole workspace
+	// TokenCount says which tokens every token-per-minute limit of the
+	// workspace counts: TokensTotal (""), TokensInput or TokensOutput.
+	TokenCount string `json:"token_count,omitempty"`
+
+	MemberMonthlyCredits int64 `json:"member_monthly_credits,omitempty"` // default cap per member per period, µc
+	KeyMonthlyCredits    int64 `json:"key_monthly_credits,omitempty"`    // default cap per workspace key per period, µc
+}
+
+// Values of Limits.TokenCount.
+const (
+	TokensTotal  = ""       // input and output
+	TokensInput  = "input"  // Tokens.InputTotal
+	TokensOutput = "output" // Tokens.OutputTotal
+)
+
+// ModelLimit limits one model through one workspace key. 0 is off.
+type ModelLimit struct {
+	TPM            int64 `json:"tpm,omitempty"`             // tokens per minute (ScopeKeyModelTokens)
+	MonthlyTokens  int64 `json:"monthly_tokens,omitempty"`  // tokens per period (ScopeKeyModelTokensMonth)
+	MonthlyCredits int64 `json:"monthly_credits,omitempty"` // µc per period (ScopeKeyModelSpend)
 }
 
 // Workspace is the unit of isolation and billing.
@@ -125,6 +168,7 @@ type Workspace struct {
 	Personal  bool      `json:"personal,omitempty"` // an account's personal workspace: not deletable while the account exists
 	Plan      string    `json:"plan,omitempty"`     // a Plan name; empty is the default plan
 	Limits    Limits    `json:"limits"`
+	Billing   Billing   `json:"billing,omitzero"` // set with SetBilling
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -144,7 +188,9 @@ type Member struct {
 	Email       string       `json:"email"`
 	Role        string       `json:"role"` // owner, admin, member, reader
 	Status      MemberStatus `json:"status"`
-	RPM         int64        `json:"rpm"` // override of Limits.MemberRPM; 0 uses the workspace's
+	RPM         int64        `json:"rpm"`                       // override of Limits.MemberRPM; 0 uses the workspace's
+	TPM         int64        `json:"tpm,omitempty"`             // override of Limits.MemberTPM
+	Monthly     int64        `json:"monthly_credits,omitempty"` // override of Limits.MemberMonthlyCredits, µc
 	AccountID   string       `json:"account_id,omitempty"`
 	CreatedAt   time.Time    `json:"created_at"`
 	// LastActive is when the member's token was last admitted, to the minute
@@ -176,10 +222,15 @@ type Token struct {
 	// ModelRPM maps a model name (ValidModelName) to requests per minute for
 	// that model through this token (ScopeKeyModel); absent models have no
 	// per-model limit. Set on workspace keys by the admin API.
-	ModelRPM  map[string]int64 `json:"model_rpm,omitempty"`
-	Upstreams []string         `json:"upstreams,omitempty"` // allowed upstream names; empty allows all
-	ExpiresAt time.Time        `json:"expires_at,omitzero"` // zero never expires
-	CreatedAt time.Time        `json:"created_at"`
+	ModelRPM map[string]int64 `json:"model_rpm,omitempty"`
+	// ModelLimits maps a model name to its token and money limits through
+	// this token (workspace keys).
+	ModelLimits map[string]ModelLimit `json:"model_limits,omitempty"`
+	TPM         int64                 `json:"tpm,omitempty"`             // keys: override of Limits.KeyTPM
+	Monthly     int64                 `json:"monthly_credits,omitempty"` // keys: override of Limits.KeyMonthlyCredits, µc
+	Upstreams   []string              `json:"upstreams,omitempty"`       // allowed upstream names; empty allows all
+	ExpiresAt   time.Time             `json:"expires_at,omitzero"`       // zero never expires
+	CreatedAt   time.Time             `json:"created_at"`
 	// LastUsed is when the token was last admitted, to the minute (Admit
 	// records it at most once a minute). Zero: never.
 	LastUsed time.Time `json:"last_used,omitzero"`
