@@ -34,6 +34,24 @@ var (
 // estimate (Cost = Hold.Credits, no tokens), attributed as recorded at
 // admission, because a replica that died mid-request cannot tell what the
 // upstream billed.
+//
+// Rules the contract suite (storetest.RunMoney) pins where the above is terse:
+//   - Without a RequestID every check still applies to r.Hold, but nothing of
+//     it is held or counted (credits, caps, token counters).
+//   - A request holding no tokens is refused by a token limit only when the
+//     minute already counts the limit (counted ≥ limit); one holding no
+//     credits by a cap only when spent + held ≥ cap, and by the balance only
+//     when balance − held < 0.
+//   - A Limited decision on a token limit reports Remaining = max(limit −
+//     counted, 0) in tokens, and Reset and RetryAfter as a request limit does.
+//   - When several caps would be exceeded, the first in Admit's order
+//     (member, key, key-model credits, key-model tokens) is reported.
+//   - Monthly token caps count settled tokens in full (Record.Tokens
+//     InputTotal + OutputTotal) whatever Limits.TokenCount says; the
+//     per-minute correction counts them as TokenCount says.
+//   - An expired hold's settlement is the request's settlement: a later
+//     Settle of it reports Settled false and charges nothing. Its audit At
+//     and usage hour are the store's clock when it is settled.
 type Money interface {
 	// Settle turns the hold of s.RequestID into spend: in one atomic step it
 	// releases the hold from the held credits and caps, subtracts s.Cost
@@ -49,22 +67,27 @@ type Money interface {
 	// same request changes nothing and reports Settled false. A Settle
 	// whose hold is unknown (never held: admission decided degraded, or
 	// RequestID was "") charges s.Cost without a hold, guarded by a marker
-	// kept for a day so that a retry still charges once.
+	// kept for a day so that a retry still charges once; it counts against
+	// no cap or token counter, and usage, ledger and audit take their
+	// attribution from s.Record.
 	Settle(ctx context.Context, s *Settlement, r *SettleResult) error
 
-	// Credits returns the workspace's balance and what holds keep of it.
+	// Credits returns the workspace's balance and what holds keep of it,
+	// settling expired holds first so that Held counts only live ones.
 	Credits(ctx context.Context, workspace string) (Credits, error)
 	// AddCredits appends tx (Kind TxTopUp or TxAdjustment; Amount may be
 	// negative only for an adjustment) to the ledger and changes the
 	// balance by tx.Amount in one atomic step, filling tx.ID, tx.At and
 	// tx.Balance. A tx.ID already set makes it idempotent: a second call with
 	// the same ID changes nothing and returns ErrExists. ErrNotFound if the
-	// workspace does not exist.
+	// workspace does not exist. Another Kind, or a top-up whose Amount is
+	// not positive, is refused with an error.
 	AddCredits(ctx context.Context, workspace string, tx *Transaction) (CreditAlerts, error)
 	// Transactions returns the workspace's ledger newest first: explicit
 	// transactions and one usage row per hour and member or key (Kind
 	// TxUsage, Amount the negated credits settled in that hour). The sum of
-	// every Amount ever recorded equals the balance.
+	// every Amount ever recorded equals the balance. The returned cursor is
+	// "" when no more entries follow.
 	Transactions(ctx context.Context, workspace string, q TxQuery) ([]Transaction, string, error)
 
 	// CreateVoucher stores v (hash only; the code is shown once by the
@@ -77,15 +100,18 @@ type Money interface {
 	// ErrNotFound. It credits the workspace with a TxVoucher transaction
 	// (the voucher's ID is the transaction's, so a retried redeem whose
 	// first attempt credited but did not finish completes without a second
-	// credit) and returns it.
+	// credit) and returns it. Exactly one call succeeds for a voucher, the
+	// one whose credit lands; every other, by any workspace, gets
+	// ErrVoucherUsed. It is expired from ExpiresAt on, by the store's clock.
 	RedeemVoucher(ctx context.Context, workspace string, h token.Hash, actor string) (*Transaction, CreditAlerts, error)
 
 	// UsageRows returns the workspace's hourly usage roll-ups with Hour in
 	// [from, to), ordered by hour then token, model, tool.
 	UsageRows(ctx context.Context, workspace string, from, to time.Time) ([]UsageRow, error)
 	// Requests returns the workspace's per-request audit trail, newest first,
-	// filtered by q. Records older than the store's request retention are
-	// gone.
+	// filtered by q. Records older than the store's request retention
+	// (default 30 days, by the store's clock) are never returned. The
+	// returned cursor is "" when no more records follow.
 	Requests(ctx context.Context, workspace string, q RequestQuery) ([]RequestRecord, string, error)
 
 	// UpdateTokenLimits replaces the limits of an existing token (RPM, TPM,
@@ -171,7 +197,7 @@ type Settlement struct {
 // SettleResult says what a Settle did and which alerts it raised.
 type SettleResult struct {
 	Settled bool  // false when the request was settled before
-	Balance int64 // the balance after this settlement
+	Balance int64 // the balance after this settlement; the current one when Settled is false
 	CreditAlerts
 }
 
