@@ -50,13 +50,30 @@ func (c *Counter) Count(now time.Time) (n int64, reset time.Duration) {
 }
 
 // Add counts one admitted request at now.
-func (c *Counter) Add(now time.Time) {
+func (c *Counter) Add(now time.Time) { c.AddN(now, 1) }
+
+// AddN counts n at now in the bucket of now: n requests or, for a token
+// limit, n tokens. It returns that bucket's number, which Correct takes.
+func (c *Counter) AddN(now time.Time, n int64) int64 {
 	cur := BucketOf(now)
 	s := &c.slot[cur%(Buckets+1)]
 	if s.bucket != cur {
 		s.bucket, s.n = cur, 0
 	}
-	s.n++
+	s.n += n
+	return cur
+}
+
+// Correct adds delta, of either sign, to bucket b if the counter still holds
+// it (its slot was not reused by a later bucket), never taking the bucket
+// below 0; otherwise it does nothing. Token limits use it at settlement to
+// replace the tokens held at admission by the actual ones.
+func (c *Counter) Correct(b, delta int64) {
+	s := &c.slot[b%(Buckets+1)]
+	if s.bucket != b || b < 0 {
+		return
+	}
+	s.n = max(s.n+delta, 0)
 }
 
 // ResetAfter returns how long after now bucket b stops overlapping the

@@ -93,3 +93,30 @@ func BenchmarkCounter(b *testing.B) {
 		now = now.Add(time.Millisecond)
 	}
 }
+
+// TestCounterAddNAndCorrect: tokens are counted in the bucket AddN names,
+// a settlement's correction lands in that bucket while the counter still
+// holds it, never takes it below zero, and is dropped once the slot moved on.
+func TestCounterAddNAndCorrect(t *testing.T) {
+	var c Counter
+	now := epoch.Add(time.Second)
+	b := c.AddN(now, 500)
+	if b != BucketOf(now) {
+		t.Fatalf("AddN returned bucket %d, want %d", b, BucketOf(now))
+	}
+	c.AddN(now.Add(BucketWidth), 100)
+	c.Correct(b, -300)
+	if n, _ := c.Count(now.Add(BucketWidth)); n != 300 {
+		t.Fatalf("count after correction = %d, want 300", n)
+	}
+	c.Correct(b, -1000)
+	if n, _ := c.Count(now.Add(BucketWidth)); n != 100 {
+		t.Fatalf("count after over-correction = %d, want 100 (bucket floored at 0)", n)
+	}
+	later := now.Add(time.Duration(Buckets+1) * BucketWidth)
+	c.AddN(later, 7) // reuses b's slot
+	c.Correct(b, 1000)
+	if n, _ := c.Count(later); n != 107 {
+		t.Fatalf("count after correcting a reused slot = %d, want 107 (100 still in view, 7 new)", n)
+	}
+}
