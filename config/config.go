@@ -17,6 +17,9 @@ type Config struct {
 	Log           LogConfig     `yaml:"log"`
 	Debug         DebugConfig   `yaml:"debug"`
 	SMTP          SMTPConfig    `yaml:"smtp"`
+	// Pricing is the price table; nil (no pricing section) turns metering
+	// off. It is read only from the file (see PricingConfig).
+	Pricing *PricingConfig `yaml:"pricing"`
 }
 
 // SMTPConfig is the mail server used to send invitations and alerts. The

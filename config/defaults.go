@@ -29,3 +29,14 @@ func Default() Config {
 		SMTP:          SMTPConfig{StartTLS: "auto"},
 	}
 }
+
+// defaultPricing is the pricing section's defaults, which apply to the
+// fields a file's pricing section leaves out. With no section at all,
+// Config.Pricing stays nil and metering is off.
+func defaultPricing() PricingConfig {
+	return PricingConfig{UnknownModel: UnknownModelRefuse, DefaultOutputTokens: 1024}
+}
+
+// setDefaults fills p with defaultPricing; the YAML loader calls it when a
+// file names the section.
+func (p *PricingConfig) setDefaults() { *p = defaultPricing() }

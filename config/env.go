@@ -39,11 +39,14 @@ func walkLeaves(v reflect.Value, path string, fn func(reflect.Value, string)) {
 	t := v.Type()
 	for i := 0; i < t.NumField(); i++ {
 		p := join(path, fieldKey(t.Field(i)))
-		if isLeaf(t.Field(i).Type) {
+		switch ft := t.Field(i).Type; {
+		case ft.Kind() == reflect.Map || ft.Kind() == reflect.Pointer:
+			continue // tables and optional sections (pricing) come only from the file
+		case isLeaf(ft):
 			fn(v.Field(i), p)
-			continue
+		default:
+			walkLeaves(v.Field(i), p, fn)
 		}
-		walkLeaves(v.Field(i), p, fn)
 	}
 }
 

@@ -44,9 +44,12 @@ func setLeaf(v reflect.Value, s string) error {
 	return nil
 }
 
-// isLeaf reports whether t is set from one scalar rather than a mapping.
+// isLeaf reports whether t is set from one scalar rather than a mapping: a
+// struct is a section, a map a table of entries, a pointer an optional
+// section (nil when the file omits it).
 func isLeaf(t reflect.Type) bool {
-	return t.Kind() != reflect.Struct
+	k := t.Kind()
+	return k != reflect.Struct && k != reflect.Map && k != reflect.Pointer
 }
 
 // fieldKey returns the YAML key of struct field f.

@@ -43,6 +43,9 @@ func (c *Config) Validate() error {
 	c.Store.validate(bad)
 	c.Proxy.validate(bad)
 	c.SMTP.validate(bad)
+	if c.Pricing != nil {
+		c.Pricing.validate(bad)
+	}
 	if c.ShutdownGrace < 0 {
 		bad("shutdown_grace", "must not be negative, got %s", c.ShutdownGrace)
 	}

@@ -63,11 +63,72 @@ func (w *walker) value(n *yaml.Node, v reflect.Value, path string) {
 		}
 		return
 	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			v.Set(newSection(v.Type().Elem()))
+		}
+		w.value(n, v.Elem(), path)
+		return
+	}
 	if n.Kind != yaml.MappingNode {
 		w.fail(n, path, "want a mapping of fields, got %s", kindName(n.Kind))
 		return
 	}
+	if v.Kind() == reflect.Map {
+		w.entries(n, v, path)
+		return
+	}
 	w.mapping(n, v, path)
+}
+
+// newSection returns a pointer to a new section of type t, filled with its
+// defaults when it has a setDefaults method.
+func newSection(t reflect.Type) reflect.Value {
+	p := reflect.New(t)
+	if d, ok := p.Interface().(interface{ setDefaults() }); ok {
+		d.setDefaults()
+	}
+	return p
+}
+
+// entries applies the key/value pairs of n to the map v, whose keys are
+// names chosen by the operator (a model, an upstream); an entry's path is
+// path["key"].
+func (w *walker) entries(n *yaml.Node, v reflect.Value, path string) {
+	if v.IsNil() {
+		v.Set(reflect.MakeMap(v.Type()))
+	}
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		key, ok := w.key(k, path, seen, func(key string) string { return path + index(key) })
+		if !ok {
+			continue
+		}
+		elem := reflect.New(v.Type().Elem()).Elem()
+		w.value(val, elem, path+index(key))
+		v.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), elem)
+	}
+}
+
+// key returns the name of mapping key k, or false after reporting a key
+// that is not a plain name, a merge key or a repeated name; child gives the
+// path of the key's value.
+func (w *walker) key(k *yaml.Node, path string, seen map[string]bool, child func(string) string) (string, bool) {
+	if k.Kind != yaml.ScalarNode {
+		w.fail(k, path, "keys must be plain names, got %s", kindName(k.Kind))
+		return "", false
+	}
+	if k.Tag == "!!merge" {
+		w.fail(k, path, "merge keys (<<) are not supported")
+		return "", false
+	}
+	if seen[k.Value] {
+		w.fail(k, child(k.Value), "set twice")
+		return "", false
+	}
+	seen[k.Value] = true
+	return k.Value, true
 }
 
 // mapping applies the key/value pairs of n to the struct v.
@@ -75,20 +136,10 @@ func (w *walker) mapping(n *yaml.Node, v reflect.Value, path string) {
 	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			w.fail(k, path, "keys must be plain names, got %s", kindName(k.Kind))
+		key, ok := w.key(k, path, seen, func(key string) string { return join(path, key) })
+		if !ok {
 			continue
 		}
-		if k.Tag == "!!merge" {
-			w.fail(k, path, "merge keys (<<) are not supported")
-			continue
-		}
-		key := k.Value
-		if seen[key] {
-			w.fail(k, join(path, key), "set twice")
-			continue
-		}
-		seen[key] = true
 		f, ok := fieldByKey(v, key)
 		if !ok {
 			w.fail(k, join(path, key), "unknown field (known: %s)", strings.Join(knownKeys(v.Type()), ", "))
