@@ -28,6 +28,7 @@ type Observer interface {
 const (
 	CheckAuth      = "auth"       // token and member status, upstream permission
 	CheckRateLimit = "rate_limit" // shared rate limits
+	CheckCredits   = "credits"    // balance and monthly caps (requests with an estimate)
 )
 
 // FailOpen says, per check, whether a request is admitted when the store
@@ -36,6 +37,14 @@ const (
 type FailOpen struct {
 	Auth      bool
 	RateLimit bool
+	// Credits admits a request that reserves money (Request.Hold.Credits >
+	// 0) while the store is down. Money checks fail closed by default: a
+	// degraded decision holds nothing and checks no balance or cap, so an
+	// unreachable store would otherwise let spending run unchecked. A
+	// request with no estimate (metering off, or nothing to charge) needs
+	// only Auth and RateLimit. The usage of a degraded request is settled
+	// without a hold once the store answers (store.Money.Settle).
+	Credits bool
 }
 
 // Options configure a Limiter. The zero value is usable: fail closed, a
@@ -134,7 +143,7 @@ func (l *Limiter) Degraded() bool { return l.degraded.Load() }
 // decideDegraded fills d when the store could not decide.
 func (l *Limiter) decideDegraded(r *Request, d *Decision) {
 	d.Clear()
-	if !l.failOpen.Auth || !l.failOpen.RateLimit {
+	if !l.failOpen.Auth || !l.failOpen.RateLimit || (r.Hold.Credits > 0 && !l.failOpen.Credits) {
 		d.Outcome = Unavailable
 		return
 	}
@@ -150,7 +159,7 @@ func (l *Limiter) setDegraded(on bool, err error) {
 	for _, c := range []struct {
 		name string
 		open bool
-	}{{CheckAuth, l.failOpen.Auth}, {CheckRateLimit, l.failOpen.RateLimit}} {
+	}{{CheckAuth, l.failOpen.Auth}, {CheckRateLimit, l.failOpen.RateLimit}, {CheckCredits, l.failOpen.Credits}} {
 		l.obs.SetDegraded(c.name, on)
 		if on {
 			mode := "closed"

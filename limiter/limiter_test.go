@@ -146,3 +146,32 @@ func BenchmarkLimiterAdmit(b *testing.B) {
 		}
 	})
 }
+
+// TestDegradedMoneyFailsClosed: with auth and rate limits open, a request
+// that reserves credits is still refused (503) while the store is down,
+// because no balance or cap can be checked; a free request passes, and
+// FailOpen.Credits lets the paid one through without a hold.
+func TestDegradedMoneyFailsClosed(t *testing.T) {
+	down := AdmitFunc(func(context.Context, *Request, *Decision) error { return errDown })
+	paid := &Request{Workspace: "wsp000000001", RequestID: "r1", Hold: Hold{Credits: 5, Input: 10, Output: 10}}
+	free := &Request{Workspace: "wsp000000001", RequestID: "r2"}
+	var d Decision
+	l := New(down, Options{FailOpen: FailOpen{Auth: true, RateLimit: true}})
+	l.Admit(context.Background(), paid, &d)
+	if d.Outcome != Unavailable {
+		t.Fatalf("paid request while degraded: %+v, want Unavailable", d)
+	}
+	l.Admit(context.Background(), free, &d)
+	if d.Outcome != Allowed || !d.Degraded {
+		t.Fatalf("free request while degraded: %+v, want a degraded allow", d)
+	}
+	rec := &recorder{}
+	open := New(down, Options{FailOpen: FailOpen{Auth: true, RateLimit: true, Credits: true}, Observer: rec})
+	open.Admit(context.Background(), paid, &d)
+	if d.Outcome != Allowed || !d.Degraded || d.Held != (Hold{}) {
+		t.Fatalf("paid request with fail_open.credits: %+v, want a degraded allow holding nothing", d)
+	}
+	if !rec.degraded[CheckCredits] {
+		t.Fatalf("credits check not reported degraded: %+v", rec.degraded)
+	}
+}
