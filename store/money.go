@@ -314,7 +314,7 @@ type Webhook struct {
 
 // Delivery is one attempt to deliver one event to one webhook.
 type Delivery struct {
-	ID          string    `json:"id"` // the event id and attempt: "<event>.<attempt>"
+	ID          string    `json:"id"` // "<event>.<webhook>.<attempt>": one event may go to several webhooks
 	WebhookID   string    `json:"webhook_id"`
 	WorkspaceID string    `json:"workspace_id"`
 	EventID     string    `json:"event_id"`
