@@ -3,7 +3,10 @@
 // New registers every metric on an injected *prometheus.Registry (never the
 // global one). Labels never carry member, key or workspace IDs: requests and
 // upstream latencies are labelled by upstream name and status class only,
-// denials by reason, store calls by operation.
+// denials by reason, store calls by operation, tokens by model and type
+// (at most MaxModels model names; later ones count as "other"). Money is
+// counted in micro-credits (tollgate_credits_charged_total), so the counter's
+// float64 is exact up to 2^53 µc (9 billion credits).
 //
 // The gateway's request path must not allocate for metrics, so label children
 // are resolved ahead of time: Upstream returns a cached *Upstream holding the

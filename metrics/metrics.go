@@ -17,6 +17,7 @@ type Metrics struct {
 	storeSeconds *prometheus.HistogramVec
 	storeErrors  *prometheus.CounterVec
 	degraded     *prometheus.GaugeVec
+	money        *money // metering: tokens, credits, settlement (money.go)
 
 	upstreams cache[*Upstream]
 	reasons   cache[prometheus.Counter]
@@ -77,9 +78,11 @@ func New(reg *prometheus.Registry) *Metrics {
 			Name: "tollgate_degraded",
 			Help: "1 while a check is decided locally because the store is failing, else 0.",
 		}, []string{"check"}),
+		money: newMoney(),
 	}
 	reg.MustRegister(m.requests, m.overhead, m.upstream, m.ttfb, m.denials,
 		m.storeSeconds, m.storeErrors, m.degraded)
+	reg.MustRegister(m.money.collectors()...)
 	m.Upstream(NoUpstream)
 	for o := limiter.Outcome(1); o.String() != "invalid"; o++ {
 		m.reason(o.String())
