@@ -1,0 +1,45 @@
+package meter
+
+// Estimate is what admission holds for a request before its response is
+// known: an upper bound of its cost and tokens.
+type Estimate struct {
+	Credits int64 // µc
+	Input   int64 // tokens
+	Output  int64 // tokens
+}
+
+// Estimate returns what to hold for a request to model with a body of
+// bodyBytes bytes that asks for at most maxTokens output tokens. Input is
+// ceil(bodyBytes/4): English text takes about four bytes a token and the
+// JSON around the prompt counts too, so it errs high for most requests (not
+// for all: some scripts take more tokens per byte; settlement charges the
+// real count). Output is maxTokens, or the table's default_output_tokens
+// when maxTokens <= 0.
+// Credits prices the input at the dearest of the input, cached read and
+// cached write prices (an input token may turn out to be a cache write) and
+// the output at the dearer of the output and reasoning prices, rounded up.
+//
+// ok is false when the model is refused. On a nil Table (metering off) the
+// estimate is zero and ok is true. It does not allocate.
+func (t *Table) Estimate(model string, bodyBytes int, maxTokens int64) (Estimate, bool) {
+	if t == nil {
+		return Estimate{}, true
+	}
+	p, ok := t.Price(model)
+	if !ok {
+		return Estimate{}, false
+	}
+	n := int64(max(bodyBytes, 0))
+	e := Estimate{Input: n / 4, Output: maxTokens}
+	if n%4 != 0 {
+		e.Input++
+	}
+	if e.Output <= 0 {
+		e.Output = t.defaultOutput
+	}
+	var s sum
+	s.add(e.Input, max(p.Input, p.CachedRead, p.CachedWrite))
+	s.add(e.Output, max(p.Output, p.Reasoning))
+	e.Credits = s.perMillionUp()
+	return e, true
+}
