@@ -49,6 +49,10 @@ type Deps struct {
 	// PublicURL is the admin API's base URL as people reach it, such as
 	// https://gateway.example.com:9090, for invitation accept links.
 	PublicURL string
+	// Pricing is the price table in force and its reload, for GET
+	// /v1/pricing and POST /v1/pricing/reload. Nil shows metering off and
+	// refuses reloads.
+	Pricing PricingSource
 }
 
 // api holds the dependencies shared by all handlers.
@@ -61,6 +65,7 @@ type api struct {
 	now       func() time.Time
 	mailer    Mailer
 	publicURL string
+	pricing   PricingSource
 }
 
 // route is one registered endpoint. The route table is the single list that
@@ -80,6 +85,7 @@ func New(deps Deps) http.Handler {
 	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock,
 		usageOf: deps.Usage, draining: deps.Draining, mailer: deps.Mailer,
 		publicURL: strings.TrimRight(deps.PublicURL, "/")}
+	a.pricing = deps.Pricing
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

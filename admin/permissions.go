@@ -70,7 +70,7 @@ var permissionTable = func() []permissionRow {
 		{PermRenameWorkspace, []string{o, a}, "rename the workspace", ""},
 		{PermSetWorkspaceLimits, []string{o, a}, "set the workspace's rate limits", ""},
 		{PermAuthenticated, []string{o, a, m, r}, "calls outside one workspace's rules (own workspaces, plans, /v1/me)", "members act as their account"},
-		{PermOperator, nil, "operator-only calls (plans, direct member add)", ""},
+		{PermOperator, nil, "operator-only calls (plans, direct member add, pricing)", ""},
 	}
 }()
 

@@ -59,6 +59,8 @@ func (a *api) routes() []route {
 
 		{"GET", "/v1/plans", a.listPlans, false, PermAuthenticated, ""},
 		{"PUT", "/v1/plans/{name}", a.putPlan, false, PermOperator, "plan.put"},
+		{"GET", "/v1/pricing", a.getPricing, false, PermOperator, ""},
+		{"POST", "/v1/pricing/reload", a.reloadPricing, false, PermOperator, "pricing.reload"},
 
 		{"GET", ws + "/audit", a.listAudit, false, PermViewAudit, ""},
 		{"GET", ws + "/audit:export", a.exportAudit, false, PermViewAudit, ""},
