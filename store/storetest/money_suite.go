@@ -54,4 +54,12 @@ var moneyCases = []struct {
 	{"WorkspaceTPMAcrossTokens", testWorkspaceTPM},
 	{"SettleCorrectsTPMInHoldBucket", testSettleCorrectsTPM},
 	{"TokenCountInputOutput", testTokenCount},
+	{"AddCreditsIdempotentByID", testAddCreditsIdempotent},
+	{"AddCreditsKindsAndSigns", testAddCreditsKinds},
+	{"TransactionsNewestFirstPaged", testTransactionsPaged},
+	{"CreditAlertsOncePerCrossingRearmedByTopUp", testCreditAlerts},
+	{"CreditAlertsExactlyOnceUnderRace", testCreditAlertsOnce},
+	{"UsageRowsByDimensionAndHour", testUsageRows},
+	{"RequestsNewestFirstPagedAndFiltered", testRequestsPaged},
+	{"RequestsRetention", testRequestsRetention},
 }
