@@ -1,4 +1,5 @@
-// Package notify sends Tollgate's e-mail: invitations now, alerts later.
+// Package notify sends Tollgate's e-mail (invitations, alerts) and its
+// signed alert webhooks.
 //
 // A Mailer sends one Message. NewSMTP returns a Mailer that opens one SMTP
 // connection per message through net/smtp (standard library, so no new
@@ -9,4 +10,10 @@
 // Errors carry the "notify: " prefix, name the server, the stage and the
 // address that failed, and never contain the password. A recipient the
 // server refuses wraps ErrRecipientRefused.
+//
+// A Dispatcher is the Alerter: it posts each alert Event, signed with Sign
+// (HMAC-SHA-256 over "<unix seconds>.<body>"), to the workspace's webhooks,
+// retries with backoff from memory only (retries do not survive a restart),
+// records every attempt in the store, and e-mails owners and admins when a
+// Mailer is configured. docs/webhooks.md is the receivers' reference.
 package notify
