@@ -25,14 +25,15 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 	}
 	now := s.clock()
 	ws.mu.Lock()
-	ws.admit(now, r, d)
+	ws.admit(now, s.holdTTL, r, d)
 	ws.mu.Unlock()
 	return nil
 }
 
-// admit runs the checks in order and, when the request is allowed, records
-// the token's and member's last activity in memory. The caller holds ws.mu.
-func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision) {
+// admit runs the checks in order and, when the request is allowed, holds
+// r.Hold for ttl and records the token's and member's last activity in
+// memory. The caller holds ws.mu.
+func (ws *wsState) admit(now time.Time, ttl time.Duration, r *limiter.Request, d *limiter.Decision) {
 	d.UpstreamRev = ws.upstreamRev
 	ts := ws.byHash[r.TokenHash]
 	if ts == nil {
@@ -56,7 +57,7 @@ func (ws *wsState) admit(now time.Time, r *limiter.Request, d *limiter.Decision)
 		d.Outcome = limiter.Forbidden
 	default:
 		d.Public = ws.upstreams[r.Upstream] == nil // a private upstream shadows a public one
-		ws.limit(now, r.Model, ts, ms, d)
+		ws.limit(now, ttl, r, ts, ms, d)
 	}
 }
 
@@ -88,10 +89,12 @@ func allows(list []string, upstream string) bool {
 	return false
 }
 
-// limit counts every applicable limit first and, only if limiter.Decide
-// admits the request, adds it to each of their counters. The checks live in
-// a fixed-size array on the stack so the allowed path does not allocate.
-func (ws *wsState) limit(now time.Time, model string, ts *tokenState, ms *memberState, d *limiter.Decision) {
+// limit counts every applicable request limit first, then checks the
+// token limits, the monthly caps and the balance (admit_money.go), and only
+// if all admit the request adds it to each of their counters and holds
+// r.Hold. The checks live in fixed-size arrays on the stack so the allowed
+// path does not allocate.
+func (ws *wsState) limit(now time.Time, ttl time.Duration, r *limiter.Request, ts *tokenState, ms *memberState, d *limiter.Decision) {
 	var checks [4]limiter.Check
 	var counters [4]*limiter.Counter
 	n := 0
@@ -111,17 +114,20 @@ func (ws *wsState) limit(now time.Time, model string, ts *tokenState, ms *member
 		add(limiter.ScopeKey, pick(ts.rec.RPM, ws.rec.Limits.KeyRPM), &ts.counter)
 	}
 	add(limiter.ScopeWorkspace, ws.rec.Limits.WorkspaceRPM, &ws.counter)
-	if model != "" && ts.rec.ModelRPM[model] > 0 {
+	if model := r.Model; model != "" && ts.rec.ModelRPM[model] > 0 {
 		lim := ts.rec.ModelRPM[model]
 		add(limiter.ScopeKeyModel, lim, ts.modelCounter(model))
 	}
-	if !limiter.Decide(d, checks[:n]) {
+	var m moneyCheck
+	allowed := limiter.Decide(d, checks[:n])
+	if !ws.tokenLimits(now, r, ts, ms, d, allowed, &m) || !ws.capsAllow(now, r, ts, ms, d, &m) || !ws.balanceAllows(r, d) {
 		return
 	}
 	d.Outcome = limiter.Allowed
 	for _, c := range counters[:n] {
 		c.Add(now)
 	}
+	ws.hold(now, ttl, r, ts, d, &m)
 	touch(now, ts, ms)
 }
 

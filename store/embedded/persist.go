@@ -25,6 +25,8 @@ import (
 //	accounts/<id>                            store.Account
 //	plans/<name>                             store.Plan
 //
+// and the money records (money_disk.go).
+//
 // Child buckets added after the first release (invitations, audit,
 // audit_ids) are created on first write, so older files open unchanged.
 var (
@@ -152,6 +154,9 @@ func loadWorkspace(b *bolt.Bucket) (*wsState, error) {
 		err = forEach(b.Bucket(bucketInvitations), func(inv store.Invitation) {
 			ws.invitations[inv.ID] = &inv
 		})
+	}
+	if err == nil {
+		err = loadMoney(b, ws)
 	}
 	return ws, err
 }

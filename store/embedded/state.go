@@ -26,6 +26,7 @@ type wsState struct {
 	upstreams   map[string]*store.Upstream   // by name
 	invitations map[string]*store.Invitation // by id
 	counter     limiter.Counter              // ScopeWorkspace
+	money       moneyState                   // balance, holds, caps, ScopeWorkspaceTokens (see money.go)
 	deleted     bool                         // DeleteWorkspace ran; writes through a stale pointer fail
 }
 
@@ -34,16 +35,21 @@ type wsState struct {
 type memberState struct {
 	rec     store.Member
 	counter limiter.Counter
+	tpm     limiter.Counter // ScopeMemberTokens, shared by the member's tokens
 	dirty   bool // rec.LastActive is newer in memory than on disk (see activity.go)
 }
 
-// tokenState is a token and, for workspace keys, its ScopeKey counter, and
-// its ScopeKeyModel counters by model (one per rec.ModelRPM entry, made when
-// the token is indexed so that Admit does not allocate).
+// tokenState is a token and, for workspace keys, its ScopeKey and
+// ScopeKeyTokens counters, and its ScopeKeyModel and ScopeKeyModelTokens
+// counters by model (one per rec.ModelRPM entry and per rec.ModelLimits
+// entry with a TPM, made when the token is indexed so that Admit does not
+// allocate).
 type tokenState struct {
-	rec     store.Token
-	counter limiter.Counter
-	models  map[string]*limiter.Counter
+	rec      store.Token
+	counter  limiter.Counter
+	tpm      limiter.Counter
+	models   map[string]*limiter.Counter
+	modelTPM map[string]*limiter.Counter
 	dirty   bool // rec.LastUsed is newer in memory than on disk (see activity.go)
 }
 
@@ -55,27 +61,46 @@ func newWSState(w store.Workspace) *wsState {
 		byHash:      make(map[token.Hash]*tokenState),
 		upstreams:   make(map[string]*store.Upstream),
 		invitations: make(map[string]*store.Invitation),
+		money:       newMoneyState(),
 	}
 }
 
 // addToken indexes t by id and hash. The caller holds mu or owns ws.
 func (ws *wsState) addToken(t store.Token) {
 	ts := &tokenState{rec: t}
-	if len(t.ModelRPM) > 0 {
-		ts.models = make(map[string]*limiter.Counter, len(t.ModelRPM))
-		for m := range t.ModelRPM {
-			ts.models[m] = new(limiter.Counter)
-		}
-	}
+	ts.makeCounters()
 	ws.tokens[t.ID] = ts
 	ws.byHash[t.Hash] = ts
 }
 
-// cloneToken returns t with its own Upstreams slice and ModelRPM map, so
-// neither the caller nor the store can change the other's copy.
+// makeCounters makes the per-model counters that ts.rec's limits need and
+// that ts does not have yet, keeping the ones it has.
+func (ts *tokenState) makeCounters() {
+	for m := range ts.rec.ModelRPM {
+		if ts.models[m] == nil {
+			if ts.models == nil {
+				ts.models = make(map[string]*limiter.Counter, len(ts.rec.ModelRPM))
+			}
+			ts.models[m] = new(limiter.Counter)
+		}
+	}
+	for m, l := range ts.rec.ModelLimits {
+		if l.TPM > 0 && ts.modelTPM[m] == nil {
+			if ts.modelTPM == nil {
+				ts.modelTPM = make(map[string]*limiter.Counter, len(ts.rec.ModelLimits))
+			}
+			ts.modelTPM[m] = new(limiter.Counter)
+		}
+	}
+}
+
+// cloneToken returns t with its own Upstreams slice and ModelRPM and
+// ModelLimits maps, so neither the caller nor the store can change the
+// other's copy.
 func cloneToken(t store.Token) store.Token {
 	t.Upstreams = slices.Clone(t.Upstreams)
 	t.ModelRPM = maps.Clone(t.ModelRPM)
+	t.ModelLimits = maps.Clone(t.ModelLimits)
 	return t
 }
 

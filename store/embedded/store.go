@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -37,6 +38,12 @@ var (
 type Options struct {
 	Clock  func() time.Time // the store's clock for rate limits and expiry; default time.Now
 	Logger *slog.Logger     // default discards
+	// HoldTTL is how long a hold made by Admit waits for its Settle before
+	// it is settled at its estimate; default DefaultHoldTTL (1 h).
+	HoldTTL time.Duration
+	// RequestRetention is how long the audit records of requests and the
+	// webhook deliveries are kept; default DefaultRequestRetention (30 days).
+	RequestRetention time.Duration
 }
 
 // Store is the embedded backend. It is safe for concurrent use by many
@@ -44,9 +51,11 @@ type Options struct {
 type Store struct {
 	db     *bolt.DB
 	path   string
-	clock  func() time.Time
-	log    *slog.Logger
-	closed atomic.Bool
+	clock     func() time.Time
+	log       *slog.Logger
+	holdTTL   time.Duration
+	retention time.Duration
+	closed    atomic.Bool
 
 	mu         sync.Mutex                          // serialises CreateWorkspace and DeleteWorkspace
 	workspaces atomic.Pointer[map[string]*wsState] // immutable; replaced on create and delete
@@ -56,6 +65,7 @@ type Store struct {
 var (
 	_ store.Store = (*Store)(nil)
 	_ store.Teams = (*Store)(nil)
+	_ store.Money = (*Store)(nil)
 )
 
 // Open opens or creates the database in dir, creating dir with mode 0700 if
@@ -77,7 +87,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path, clock: opts.Clock, log: opts.Logger}
+	db.MaxBatchDelay = settleBatchDelay
+	s := &Store{db: db, path: path, clock: opts.Clock, log: opts.Logger,
+		holdTTL: cmp.Or(opts.HoldTTL, DefaultHoldTTL), retention: cmp.Or(opts.RequestRetention, DefaultRequestRetention)}
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -106,14 +118,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// Close writes the last activity that Admit recorded in memory (see
-// activity.go) and closes the database. Every later call fails with
+// Close writes the last activity and the cap notices that Admit recorded
+// in memory (see activity.go and flushNotices) and closes the database.
+// Holds not settled by then are lost (see money.go): settle first. Every later call fails with
 // ErrClosed.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	flushErr := s.flushActivity()
+	flushErr := errors.Join(s.flushActivity(), s.flushNotices())
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close %s: %w", s.path, err)
 	}

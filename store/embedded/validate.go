@@ -31,6 +31,18 @@ func validateLimits(l store.Limits) error {
 		return invalid("key_rpm %d is negative", l.KeyRPM)
 	case l.WorkspaceRPM < 0:
 		return invalid("workspace_rpm %d is negative", l.WorkspaceRPM)
+	case l.MemberTPM < 0:
+		return invalid("member_tpm %d is negative", l.MemberTPM)
+	case l.KeyTPM < 0:
+		return invalid("key_tpm %d is negative", l.KeyTPM)
+	case l.WorkspaceTPM < 0:
+		return invalid("workspace_tpm %d is negative", l.WorkspaceTPM)
+	case l.TokenCount != store.TokensTotal && l.TokenCount != store.TokensInput && l.TokenCount != store.TokensOutput:
+		return invalid("token_count %q is not \"\", %q or %q", l.TokenCount, store.TokensInput, store.TokensOutput)
+	case l.MemberMonthlyCredits < 0:
+		return invalid("member_monthly_credits %d is negative", l.MemberMonthlyCredits)
+	case l.KeyMonthlyCredits < 0:
+		return invalid("key_monthly_credits %d is negative", l.KeyMonthlyCredits)
 	}
 	return nil
 }
@@ -47,6 +59,10 @@ func validateMember(m *store.Member) error {
 		return invalid("member %q has unknown status %q", m.ID, m.Status)
 	case m.RPM < 0:
 		return invalid("member %q rpm %d is negative", m.ID, m.RPM)
+	case m.TPM < 0:
+		return invalid("member %q tpm %d is negative", m.ID, m.TPM)
+	case m.Monthly < 0:
+		return invalid("member %q monthly_credits %d is negative", m.ID, m.Monthly)
 	}
 	return nil
 }
@@ -67,13 +83,9 @@ func validateToken(t *store.Token) error {
 		return invalid("member token %q has no member id", t.ID)
 	case t.Status != "" && t.Status != store.TokenActive && t.Status != store.TokenRevoked:
 		return invalid("token %q has unknown status %q", t.ID, t.Status)
-	case t.RPM < 0:
-		return invalid("token %q rpm %d is negative", t.ID, t.RPM)
 	}
-	if err := store.CheckModelRPM(t.ModelRPM); err != nil {
-		return invalid("token %q: %v", t.ID, err)
-	}
-	return nil
+	return validateTokenLimits(t.ID, store.TokenLimits{RPM: t.RPM, TPM: t.TPM, Monthly: t.Monthly,
+		ModelRPM: t.ModelRPM, ModelLimits: t.ModelLimits})
 }
 
 func validateUpstream(u *store.Upstream) error {

@@ -1,0 +1,101 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// UsageRows returns the workspace's hourly roll-ups with Hour in [from, to)
+// (a zero bound is open), ordered by hour, then token, model, tool (their
+// key order), after settling its expired holds.
+func (s *Store) UsageRows(ctx context.Context, workspace string, from, to time.Time) ([]store.UsageRow, error) {
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.expireAll(ws); err != nil {
+		return nil, err
+	}
+	out := []store.UsageRow{}
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := moneyBucket(tx, workspace)
+		if err != nil || b.Bucket(bucketUsage) == nil {
+			return err
+		}
+		c := b.Bucket(bucketUsage).Cursor()
+		k, v := c.First()
+		if !from.IsZero() {
+			k, v = c.Seek(auditKey(from, ""))
+		}
+		for ; k != nil && (to.IsZero() || timeOf(k).Before(to)); k, v = c.Next() {
+			var row store.UsageRow
+			if err := json.Unmarshal(v, &row); err != nil {
+				return fmt.Errorf("decode usage row %x: %w", k, err)
+			}
+			out = append(out, row)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded: usage of workspace %q: %w", workspace, err)
+	}
+	return out, nil
+}
+
+// Requests returns the workspace's audit records of requests newest first,
+// filtered by q, after settling its expired holds. Records older than the
+// request retention are left out even before the sweep removes them.
+func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQuery) ([]store.RequestRecord, string, error) {
+	cursor, err := decodeCursor(q.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if q.Limit < 0 {
+		return nil, "", invalid("request limit %d is negative", q.Limit)
+	}
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := s.expireAll(ws); err != nil {
+		return nil, "", err
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = defaultPage
+	}
+	since := s.clock().Add(-s.retention)
+	if q.Since.After(since) {
+		since = q.Since
+	}
+	out := []store.RequestRecord{}
+	var next string
+	err = s.db.View(func(tx *bolt.Tx) error {
+		b, err := moneyBucket(tx, workspace)
+		if err != nil {
+			return err
+		}
+		next, err = scanNewest(b.Bucket(bucketRequests), since, q.Until, cursor, limit, func(_, v []byte) (bool, error) {
+			var r store.RequestRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return false, err
+			}
+			if (q.MemberID != "" && r.MemberID != q.MemberID) || (q.TokenID != "" && r.TokenID != q.TokenID) {
+				return false, nil
+			}
+			out = append(out, r)
+			return true, nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("embedded: requests of workspace %q: %w", workspace, err)
+	}
+	return out[:min(len(out), limit)], next, nil
+}
