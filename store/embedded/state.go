@@ -36,7 +36,7 @@ type memberState struct {
 	rec     store.Member
 	counter limiter.Counter
 	tpm     limiter.Counter // ScopeMemberTokens, shared by the member's tokens
-	dirty   bool // rec.LastActive is newer in memory than on disk (see activity.go)
+	dirty   bool            // rec.LastActive is newer in memory than on disk (see activity.go)
 }
 
 // tokenState is a token and, for workspace keys, its ScopeKey and
@@ -50,7 +50,7 @@ type tokenState struct {
 	tpm      limiter.Counter
 	models   map[string]*limiter.Counter
 	modelTPM map[string]*limiter.Counter
-	dirty   bool // rec.LastUsed is newer in memory than on disk (see activity.go)
+	dirty    bool // rec.LastUsed is newer in memory than on disk (see activity.go)
 }
 
 func newWSState(w store.Workspace) *wsState {

@@ -49,8 +49,8 @@ type Options struct {
 // Store is the embedded backend. It is safe for concurrent use by many
 // goroutines of one process.
 type Store struct {
-	db     *bolt.DB
-	path   string
+	db        *bolt.DB
+	path      string
 	clock     func() time.Time
 	log       *slog.Logger
 	holdTTL   time.Duration
