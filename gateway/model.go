@@ -54,59 +54,57 @@ func requestModel(req *fasthttp.Request, st *state) (model string, ok bool) {
 // utf8BOM may open a JSON body; Python's json.loads accepts it.
 const utf8BOM = "\xef\xbb\xbf"
 
+// bodyScan is what one pass over a JSON request body finds at its top level.
+type bodyScan struct {
+	model   []byte // the raw contents of the model string, nil when none
+	escaped bool   // model holds escapes
+	models  int    // keys that matched "model" (more than one is ambiguous)
+	// maxTokens is the largest non-negative integer among "max_tokens",
+	// "max_completion_tokens" and "max_output_tokens" (any case), capped at
+	// maxTokensCap; 0 when none. The largest, not the last: the estimate
+	// held at admission should not be lowered by a duplicate key that the
+	// upstream may ignore.
+	maxTokens int64
+	stream    bool // the last "stream" key (any case) is true
+}
+
+// maxTokensCap bounds a scanned max-tokens value; no model emits more, and
+// the bound keeps estimates far from overflow.
+const maxTokensCap = 1 << 40
+
 // scanModel finds the value of the top-level key that matches "model" in
 // any case (as Go's decoder does) in the JSON object b, when that value is a
 // string, and returns its raw contents (between the quotes), whether they
-// hold escapes, and how many keys matched (more than one is ambiguous). It
-// skips a leading UTF-8 BOM, is lenient where decoders differ (bare words
-// such as NaN, trailing commas) and gives up, returning nil, on anything it
-// cannot walk; b need not be valid JSON.
+// hold escapes, and how many keys matched (more than one is ambiguous).
 func scanModel(b []byte) (val []byte, escaped bool, n int) {
+	sc := scanBody(b)
+	return sc.model, sc.escaped, sc.models
+}
+
+// scanBody walks the top level of the JSON object b once, without decoding
+// it and without allocating, and returns what the gateway needs: the model,
+// the largest max-tokens value and whether it asks for a stream. Like
+// common JSON decoders, the last of duplicate model keys wins. It skips a
+// leading UTF-8 BOM, is lenient where decoders differ (bare words such as
+// NaN, trailing commas) and gives up, returning no model, on anything it
+// cannot walk; b need not be valid JSON.
+func scanBody(b []byte) (sc bodyScan) {
 	if len(b) >= 3 && string(b[:3]) == utf8BOM {
 		b = b[3:]
 	}
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, false, 0
+		return bodyScan{}
 	}
 	i++
 	for {
 		i = skipWS(b, i)
 		if i >= len(b) || b[i] == '}' {
-			return val, escaped, n
+			return sc
 		}
-		if b[i] != '"' {
-			return nil, false, n
-		}
-		key, kesc, end := scanString(b, i)
-		if end < 0 {
-			return nil, false, n
-		}
-		i = skipWS(b, end)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false, n
-		}
-		i = skipWS(b, i+1)
-		if i >= len(b) {
-			return nil, false, n
-		}
-		isModel := isModelKey(key, kesc)
-		if isModel {
-			n++
-		}
-		if isModel && b[i] == '"' {
-			v, vesc, end := scanString(b, i)
-			if end < 0 {
-				return nil, false, n
-			}
-			val, escaped, i = v, vesc, end
-		} else {
-			if isModel {
-				val, escaped = nil, false // a later non-string model replaces an earlier string
-			}
-			if i = skipValue(b, i); i < 0 {
-				return nil, false, n
-			}
+		if i = sc.member(b, i); i < 0 {
+			sc.model, sc.escaped = nil, false
+			return sc
 		}
 		i = skipWS(b, i)
 		if i < len(b) && b[i] == ',' {
@@ -115,18 +113,113 @@ func scanModel(b []byte) (val []byte, escaped bool, n int) {
 	}
 }
 
-// isModelKey reports whether the raw key is "model" in any case (Unicode
-// simple folding, as Go's decoder), decoding escapes.
-func isModelKey(key []byte, escaped bool) bool {
-	if !escaped {
-		return len(key) <= 3*5 && strings.EqualFold(alias(key), "model")
+// member reads the key and value starting at b[i] into sc and returns the
+// index after the value, or -1 when it cannot.
+func (sc *bodyScan) member(b []byte, i int) int {
+	if b[i] != '"' {
+		return -1
 	}
-	if len(key) > 6*5 {
-		return false
+	key, kesc, end := scanString(b, i)
+	if end < 0 {
+		return -1
 	}
-	var buf [32]byte
-	k, ok := unescapeJSON(buf[:0], key)
-	return ok && strings.EqualFold(alias(k), "model")
+	i = skipWS(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return -1
+	}
+	i = skipWS(b, i+1)
+	if i >= len(b) {
+		return -1
+	}
+	switch keyOf(key, kesc) {
+	case keyModel:
+		sc.models++
+		sc.model, sc.escaped = nil, false // a later non-string model replaces an earlier string
+		if b[i] == '"' {
+			v, vesc, end := scanString(b, i)
+			if end >= 0 {
+				sc.model, sc.escaped = v, vesc
+			}
+			return end
+		}
+	case keyMaxTokens:
+		end := skipValue(b, i)
+		if end > i {
+			if n, ok := parseCount(b[i:end]); ok && n > sc.maxTokens {
+				sc.maxTokens = n
+			}
+		}
+		return end
+	case keyStream:
+		end := skipValue(b, i)
+		if end > i {
+			sc.stream = string(b[i:end]) == "true"
+		}
+		return end
+	}
+	return skipValue(b, i)
+}
+
+// Top-level keys the scan looks for.
+const (
+	keyOther = iota
+	keyModel
+	keyMaxTokens
+	keyStream
+)
+
+// longestKey is the longest key keyOf looks for.
+const longestKey = len("max_completion_tokens")
+
+// keyOf classifies the raw key in any case (Unicode simple folding, as Go's
+// decoder), decoding escapes.
+func keyOf(key []byte, escaped bool) int {
+	if escaped {
+		if len(key) > 6*longestKey {
+			return keyOther
+		}
+		var buf [6 * longestKey]byte
+		k, ok := unescapeJSON(buf[:0], key)
+		if !ok {
+			return keyOther
+		}
+		return foldedKey(k)
+	}
+	return foldedKey(key)
+}
+
+func foldedKey(key []byte) int {
+	if len(key) > 3*longestKey { // a folded rune is at most 3 bytes
+		return keyOther
+	}
+	switch k := alias(key); {
+	case strings.EqualFold(k, "model"):
+		return keyModel
+	case strings.EqualFold(k, "max_tokens"), strings.EqualFold(k, "max_completion_tokens"),
+		strings.EqualFold(k, "max_output_tokens"):
+		return keyMaxTokens
+	case strings.EqualFold(k, "stream"):
+		return keyStream
+	}
+	return keyOther
+}
+
+// parseCount parses a JSON number that is a non-negative integer (digits,
+// or digits with a zero fraction such as 100.0), capped at maxTokensCap.
+func parseCount(b []byte) (int64, bool) {
+	var n int64
+	i := 0
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		n = min(n*10+int64(b[i]-'0'), maxTokensCap)
+	}
+	if i == 0 {
+		return 0, false
+	}
+	if i < len(b) && b[i] == '.' {
+		for i++; i < len(b) && b[i] == '0'; i++ {
+		}
+	}
+	return n, i == len(b)
 }
 
 func skipWS(b []byte, i int) int {

@@ -1,7 +1,11 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -82,6 +86,90 @@ func FuzzScanModel(f *testing.F) {
 		wantOK := json.Unmarshal(m.Model, &want) == nil && len(m.Model) > 0 && m.Model[0] == '"'
 		if ok != wantOK || (ok && got != want) {
 			t.Fatalf("body %q: scanModel %q %v, encoding/json %q %v", b, got, ok, want, wantOK)
+		}
+	})
+}
+
+// TestScanBodyFindsMaxTokensAndStream checks the estimate's inputs: the
+// largest max-tokens value of any of the three spellings (so a duplicate
+// key cannot lower the hold) and whether a stream is asked for.
+func TestScanBodyFindsMaxTokensAndStream(t *testing.T) {
+	cases := []struct {
+		body   string
+		max    int64
+		stream bool
+	}{
+		{`{"model":"m","max_tokens":256}`, 256, false},
+		{`{"max_completion_tokens":1000,"stream":true}`, 1000, true},
+		{`{"max_output_tokens":77,"stream":false}`, 77, false},
+		{`{"MAX_TOKENS":5,"max_tokens":9,"Max_Tokens":3}`, 9, false},
+		{`{"max_tokens":100.0}`, 100, false},
+		{`{"max_tokens":1.5}`, 0, false},
+		{`{"max_tokens":-1}`, 0, false},
+		{`{"max_tokens":"100"}`, 0, false},
+		{`{"max_tokens":1e3}`, 0, false},
+		{`{"max_tokens":99999999999999999999999}`, maxTokensCap, false},
+		{`{"messages":[{"max_tokens":50,"stream":true}],"model":"m"}`, 0, false},
+		{`{"max\u005ftokens":12,"str\u0065am":true}`, 12, true},
+		{`{"stream":true,"stream":false}`, 0, false},
+		{`{"stream":"true"}`, 0, false},
+		{`{"max_tokens":10,"x":{"unterminated"`, 10, false},
+	}
+	for _, c := range cases {
+		sc := scanBody([]byte(c.body))
+		if sc.maxTokens != c.max || sc.stream != c.stream {
+			t.Errorf("scanBody(%s) = max %d stream %v, want %d %v", c.body, sc.maxTokens, sc.stream, c.max, c.stream)
+		}
+	}
+}
+
+// integer is what parseCount accepts: digits, optionally with a zero fraction.
+var integer = regexp.MustCompile(`^[0-9]+(\.0*)?$`)
+
+// FuzzScanBody checks scanBody never panics and, on valid JSON objects,
+// agrees with encoding/json's tokenizer about the largest max-tokens value
+// and the last stream flag at the top level.
+func FuzzScanBody(f *testing.F) {
+	for _, s := range []string{`{"max_tokens":12}`, `{"a":[{"max_tokens":1}],"max_completion_tokens":30,"stream":true}`,
+		`{"MAX_OUTPUT_TOKENS":7.00,"stream":false}`, `{"max_tokens":1,"max_tokens":2}`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sc := scanBody(b)
+		if !json.Valid(b) || !utf8.Valid(b) {
+			return
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+			return
+		}
+		var wantMax int64
+		wantStream := false
+		for d.More() {
+			tok, err := d.Token()
+			if err != nil {
+				return
+			}
+			key := tok.(string)
+			var v json.RawMessage
+			if d.Decode(&v) != nil {
+				return
+			}
+			switch {
+			case strings.EqualFold(key, "max_tokens"), strings.EqualFold(key, "max_completion_tokens"), strings.EqualFold(key, "max_output_tokens"):
+				if integer.Match(v) {
+					n, err := strconv.ParseFloat(string(v), 64)
+					if err == nil && n > maxTokensCap {
+						n = maxTokensCap
+					}
+					wantMax = max(wantMax, int64(n))
+				}
+			case strings.EqualFold(key, "stream"):
+				wantStream = string(v) == "true"
+			}
+		}
+		if sc.maxTokens != wantMax || sc.stream != wantStream {
+			t.Fatalf("body %q: scanBody max %d stream %v, encoding/json %d %v", b, sc.maxTokens, sc.stream, wantMax, wantStream)
 		}
 	})
 }
