@@ -120,7 +120,8 @@ type Money interface {
 	UpdateTokenLimits(ctx context.Context, workspace, id string, l TokenLimits) error
 
 	// SetBilling replaces the workspace's billing settings. ErrNotFound if
-	// the workspace does not exist.
+	// the workspace does not exist; an Anchor outside 0–28 or a negative
+	// amount is refused with an error.
 	SetBilling(ctx context.Context, workspace string, b Billing) error
 
 	// CreateWebhook stores a receiver; ErrNotFound without the workspace.
