@@ -21,6 +21,18 @@
 // counted, role changes are seen at once, and admitted requests record
 // LastActive and LastUsed at most once a minute. RunAll runs both.
 //
+// RunMoney checks the store.Money half with Admit's money checks, on a
+// MoneyStore (Store and Money) with the default hold lifetime and request
+// retention: holds and Settle to the micro-credit, idempotent and unheld
+// settles, NoCredits and the zero-estimate rules, the order of the money
+// checks and that a refusal writes nothing, hold expiry at the estimate,
+// member, key and key-model caps per billing period (anchor, roll-over,
+// CapNotice once), token-per-minute limits with settle correction and
+// TokenCount, AddCredits and the ledger, credit alerts once per crossing,
+// usage roll-ups, the request audit trail with its retention, vouchers
+// (20-way races), UpdateTokenLimits, SetBilling, webhooks and deliveries,
+// workspace isolation, and concurrent runs whose ledger sums to the balance.
+//
 // Each subtest uses fresh random workspace ids, so backends may share one
 // server between subtests. Times used by the suite are whole milliseconds.
 package storetest
