@@ -30,7 +30,7 @@ func serveCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, os.Interrupt)
 			defer stop()
-			return run(ctx, cfg, dev, cmd.OutOrStdout())
+			return run(ctx, cfg, path, dev, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "", "YAML config file (default: built-in defaults plus TOLLGATE_* environment)")
@@ -39,11 +39,19 @@ func serveCmd() *cobra.Command {
 }
 
 // run starts the app and blocks until ctx ends, then shuts down gracefully.
-func run(ctx context.Context, cfg *config.Config, dev bool, out interface{ Write([]byte) (int, error) }) error {
+// SIGHUP reloads the pricing section of the config file at path.
+func run(ctx context.Context, cfg *config.Config, path string, dev bool, out interface{ Write([]byte) (int, error) }) error {
 	a, err := newApp(ctx, cfg, dev)
 	if err != nil {
 		return err
 	}
+	pricing, err := newPricingFile(cfg, path, a.log)
+	if err != nil {
+		a.close()
+		return err
+	}
+	a.adminDeps.Pricing = pricing
+	defer reloadOnSIGHUP(ctx, pricing)()
 	if err := a.start(); err != nil {
 		a.close()
 		return err
