@@ -49,7 +49,7 @@ func testMoneyIsolation(t *testing.T, e *menv) {
 	b.upstream("openai")
 	atk, btk := a.tok(token.Member, a.member(0)), b.tok(token.Member, b.member(0))
 	a.topUp(a.ws, 10*credit)
-	a.settle(atk, a.mustHold(atk, "gpt-4o", limiter.Hold{Credits: credit}), "gpt-4o", credit, store.Tokens{Input: 10})
+	a.settle(atk, a.mustHold(atk, "gpt-4o", limiter.Hold{Credits: credit}), "gpt-4o", credit, store.Tokens{})
 	held := a.mustHold(atk, "", limiter.Hold{Credits: 4 * credit, Input: 1000})
 	v := a.voucher(credit, time.Hour)
 	_, _, err := a.m.RedeemVoucher(a.ctx, a.ws, v.Hash, "owner")

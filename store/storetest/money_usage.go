@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -39,9 +40,10 @@ func llm(tk *store.Token, model string, cost int64, status int, tokens store.Tok
 	return r
 }
 
-// rowKey orders usage rows as UsageRows must: hour, token, model, tool.
-func rowKey(r store.UsageRow) string {
-	return r.Hour.UTC().Format(time.RFC3339) + "|" + r.TokenID + "|" + r.Model + "|" + r.Tool
+// compareRows orders usage rows as UsageRows must: hour, token, model, tool.
+func compareRows(a, b store.UsageRow) int {
+	return cmp.Or(a.Hour.Compare(b.Hour), strings.Compare(a.TokenID, b.TokenID),
+		strings.Compare(a.Model, b.Model), strings.Compare(a.Tool, b.Tool))
 }
 
 // wantRows fails unless UsageRows of [from, to) are exactly rows, in order.
@@ -50,7 +52,7 @@ func (e *menv) wantRows(from, to time.Time, rows []store.UsageRow, what string) 
 	got, err := e.m.UsageRows(e.ctx, e.ws, from, to)
 	ok(e.t, err, "UsageRows")
 	rows = slices.Clone(rows)
-	slices.SortFunc(rows, func(a, b store.UsageRow) int { return strings.Compare(rowKey(a), rowKey(b)) })
+	slices.SortFunc(rows, compareRows)
 	if len(got) != len(rows) {
 		e.t.Fatalf("%s: %d rows %+v, want %d %+v", what, len(got), got, len(rows), rows)
 	}
