@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -134,5 +136,26 @@ func TestPricingStringIsShort(t *testing.T) {
 	cfg.Pricing = &PricingConfig{UnknownModel: "refuse", Models: map[string]ModelPriceConfig{"m": {}}}
 	if s := cfg.String(); !strings.Contains(s, "Pricing:{unknown_model:refuse models:1 tools:0}") {
 		t.Fatalf("String() = %s", s)
+	}
+}
+
+// TestDeployPricingExampleLoads: the commented example in deploy/tollgate.yaml works once uncommented.
+func TestDeployPricingExampleLoads(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "deploy", "tollgate.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var section []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "#pricing:") || len(section) > 0 && strings.HasPrefix(line, "#  ") {
+			section = append(section, line[1:])
+		}
+	}
+	cfg, err := Parse("example.yaml", []byte(strings.Join(section, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Pricing == nil || len(cfg.Pricing.Models) != 2 || len(cfg.Pricing.Tools) != 1 {
+		t.Fatalf("example pricing section lost entries: %v", cfg.Pricing)
 	}
 }
