@@ -1,0 +1,318 @@
+package meter
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/notify"
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// ErrUnsettled is returned by Settler.Close when its context ended before
+// every settlement was stored.
+var ErrUnsettled = errors.New("meter: settlements left unstored at shutdown")
+
+// SettleStore is the one store method the Settler needs; store.Money
+// satisfies it.
+type SettleStore interface {
+	Settle(ctx context.Context, s *store.Settlement, r *store.SettleResult) error
+}
+
+// SettleFunc adapts a function to SettleStore.
+type SettleFunc func(ctx context.Context, s *store.Settlement, r *store.SettleResult) error
+
+// Settle calls f.
+func (f SettleFunc) Settle(ctx context.Context, s *store.Settlement, r *store.SettleResult) error {
+	return f(ctx, s, r)
+}
+
+// Workspaces reads a workspace's record, for the billing settings an alert
+// carries; store.Store satisfies it.
+type Workspaces interface {
+	GetWorkspace(ctx context.Context, id string) (*store.Workspace, error)
+}
+
+// SettleObserver receives the Settler's measurements; *metrics.Metrics
+// satisfies it.
+type SettleObserver interface {
+	Settled(model string, t store.Tokens, cost int64, lag time.Duration)
+	SettleFailed()
+	SetSettleQueue(n int)
+	SettleQueueFull()
+}
+
+// SettlerOptions configure a Settler. The zero value is usable.
+type SettlerOptions struct {
+	Workers    int           // concurrent Settle calls; 0 means 64 (concurrent calls share a Redis pipeline or a bbolt commit)
+	MaxQueue   int           // settlements waiting, beyond which Submit waits for room; 0 means 65536
+	MinBackoff time.Duration // first wait after a failed Settle; 0 means 50 ms
+	MaxBackoff time.Duration // longest wait between retries; 0 means 5 s
+	Timeout    time.Duration // bound of one Settle call; 0 means 10 s
+	Alerter    notify.Alerter
+	Workspaces Workspaces // billing settings for credits alerts; nil sends them without threshold and amount
+	Observer   SettleObserver
+	Logger     *slog.Logger
+	Now        func() time.Time // clock for lags and alert times; nil means time.Now
+}
+
+// Settler is a queue in front of the store's Settle: the gateway submits
+// each admitted request's settlement when its response ends, and a few
+// workers store them off the request path. A Settle that fails is retried
+// with capped exponential backoff until the store answers, so usage seen
+// while the store is down is settled once it returns; none is dropped
+// (except a settlement the store refuses for good, such as one of a deleted
+// workspace, which is logged). The queue is bounded: at MaxQueue, Submit
+// waits for room, slowing the data plane rather than losing usage, and says
+// so in a log line and a metric. Settlements are idempotent in the store
+// (per request id), so a retry after an unknown outcome never charges twice.
+//
+// The Settler raises the alerts a settlement reports (credits.low,
+// credits.auto_topup_requested) and, through CapReached, cap.reached. It is
+// safe for concurrent use. Close drains it.
+type Settler struct {
+	st    SettleStore
+	o     SettlerOptions
+	queue chan *job
+	stop  chan struct{} // closed when the workers must end
+	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	pending int           // submitted and not yet stored or given up
+	idle    chan struct{} // closed when pending drops to 0; nil when nobody waits
+	closed  atomic.Bool
+	full    atomic.Bool // the queue is at its bound (for one log line per episode)
+}
+
+// job is one queued settlement and when its response ended.
+type job struct {
+	s     store.Settlement
+	ended time.Time
+}
+
+var jobPool = sync.Pool{New: func() any { return new(job) }}
+
+// NewSettler starts a Settler's workers over st.
+func NewSettler(st SettleStore, o SettlerOptions) *Settler {
+	if o.Workers <= 0 {
+		o.Workers = 64
+	}
+	if o.MaxQueue <= 0 {
+		o.MaxQueue = 1 << 16
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = 50 * time.Millisecond
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 5 * time.Second
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Settler{st: st, o: o, queue: make(chan *job, o.MaxQueue), stop: make(chan struct{})}
+	s.wg.Add(o.Workers)
+	for range o.Workers {
+		go s.work()
+	}
+	return s
+}
+
+// Submit queues x, settled at ended (the end of its response, for the lag
+// metric). It copies x, so the caller may reuse it at once; x's strings
+// must not change afterwards (the store may keep them). It waits only when
+// the queue is full. After Close it stores x itself, once, and logs it.
+func (s *Settler) Submit(x *store.Settlement, ended time.Time) {
+	j := jobPool.Get().(*job)
+	j.s, j.ended = *x, ended
+	s.add(1) // before reading closed: Close either sees it pending or Submit sees closed
+	if s.closed.Load() {
+		s.add(-1)
+		s.settleLate(j)
+		return
+	}
+	select {
+	case s.queue <- j:
+	default:
+		if !s.full.Swap(true) {
+			s.o.Logger.Error("meter: settlement queue is full; responses wait for the store to catch up",
+				"bound", s.o.MaxQueue)
+		}
+		if s.o.Observer != nil {
+			s.o.Observer.SettleQueueFull()
+		}
+		s.queue <- j
+	}
+}
+
+// Pending returns the number of settlements submitted and not yet stored.
+func (s *Settler) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// Close waits until every submitted settlement is stored, then stops the
+// workers. Call it after the gateway has drained, so nothing more is
+// submitted (SPEC §7: usage is settled before exit). When ctx ends first it
+// logs each settlement left (request id, workspace and cost, for a manual
+// reconciliation), stops, and returns ErrUnsettled.
+func (s *Settler) Close(ctx context.Context) error {
+	s.closed.Store(true)
+	err := s.wait(ctx)
+	close(s.stop)
+	s.wg.Wait()
+	if err == nil {
+		return nil
+	}
+	n := 0
+	for {
+		select {
+		case j := <-s.queue:
+			n++
+			s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
+				"workspace", j.s.Workspace, "cost", j.s.Cost)
+		default:
+			s.o.Logger.Error("meter: shutdown left settlements unstored", "queued", n, "pending", s.Pending())
+			return ErrUnsettled
+		}
+	}
+}
+
+// wait returns once nothing is pending, or ctx's error.
+func (s *Settler) wait(ctx context.Context) error {
+	s.mu.Lock()
+	if s.pending == 0 {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// add changes the pending count by n and wakes Close at zero.
+func (s *Settler) add(n int) {
+	s.mu.Lock()
+	s.pending += n
+	p := s.pending
+	if p == 0 && s.idle != nil {
+		close(s.idle)
+		s.idle = nil
+	}
+	s.mu.Unlock()
+	if s.o.Observer != nil {
+		s.o.Observer.SetSettleQueue(p)
+	}
+}
+
+// work stores queued settlements until stop.
+func (s *Settler) work() {
+	defer s.wg.Done()
+	var res store.SettleResult
+	for {
+		select {
+		case <-s.stop:
+			return
+		case j := <-s.queue:
+			if len(s.queue) < s.o.MaxQueue/2 {
+				s.full.Store(false)
+			}
+			if s.settle(j, &res) {
+				s.done(j, &res)
+			}
+			s.add(-1)
+			*j = job{}
+			jobPool.Put(j)
+		}
+	}
+}
+
+// settle stores j, retrying with backoff while the store fails. It reports
+// false when it gave up: the store refused j for good, or stop came first.
+func (s *Settler) settle(j *job, res *store.SettleResult) bool {
+	for attempt := 0; ; attempt++ {
+		*res = store.SettleResult{}
+		ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
+		err := s.st.Settle(ctx, &j.s, res)
+		cancel()
+		if err == nil {
+			return true
+		}
+		if s.o.Observer != nil {
+			s.o.Observer.SettleFailed()
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			s.o.Logger.Error("meter: settlement refused by the store, dropped", "request_id", j.s.RequestID,
+				"workspace", j.s.Workspace, "cost", j.s.Cost, "err", err)
+			return false
+		}
+		if attempt == 0 || attempt%20 == 0 {
+			s.o.Logger.Warn("meter: settle failed, retrying", "request_id", j.s.RequestID, "attempt", attempt+1, "err", err)
+		}
+		t := time.NewTimer(s.backoff(attempt))
+		select {
+		case <-t.C:
+		case <-s.stop:
+			t.Stop()
+			s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
+				"workspace", j.s.Workspace, "cost", j.s.Cost)
+			return false
+		}
+	}
+}
+
+// backoff returns the wait after the attempt-th failure: MinBackoff
+// doubling up to MaxBackoff, with up to a quarter of jitter so that
+// replicas do not retry in step.
+func (s *Settler) backoff(attempt int) time.Duration {
+	d := s.o.MaxBackoff
+	if attempt < 30 {
+		d = min(s.o.MinBackoff<<attempt, s.o.MaxBackoff)
+	}
+	return d - rand.N(d/4+1)
+}
+
+// done records a stored settlement and raises the alerts it reported.
+func (s *Settler) done(j *job, res *store.SettleResult) {
+	if !res.Settled {
+		return // settled before: counted and alerted then
+	}
+	if s.o.Observer != nil {
+		s.o.Observer.Settled(j.s.Record.Model, j.s.Record.Tokens, j.s.Cost, s.o.Now().Sub(j.ended))
+	}
+	if res.LowBalance || res.AutoTopUp {
+		s.creditAlerts(j.s.Workspace, res)
+	}
+}
+
+// settleLate stores a settlement submitted after Close, in the caller.
+func (s *Settler) settleLate(j *job) {
+	s.o.Logger.Warn("meter: settlement submitted after Close", "request_id", j.s.RequestID)
+	var res store.SettleResult
+	ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
+	defer cancel()
+	if err := s.st.Settle(ctx, &j.s, &res); err != nil {
+		s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
+			"workspace", j.s.Workspace, "cost", j.s.Cost, "err", err)
+		return
+	}
+	s.done(j, &res)
+}
