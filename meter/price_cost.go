@@ -3,17 +3,15 @@ package meter
 import (
 	"math"
 	"math/bits"
+
+	"github.com/tollgate-dev/tollgate/meter/usage"
 )
 
-// Tokens counts the tokens of one response by kind. The kinds are disjoint:
-// Input excludes the cached reads and writes, Output excludes Reasoning, so
-// a cost is the plain sum of each count at its price.
-//
-// It is defined here until package meter/usage provides it; it should then
-// become an alias of usage.Tokens.
-type Tokens struct {
-	Input, Output, CachedRead, CachedWrite, Reasoning int64
-}
+// Tokens counts the tokens of one response by kind, as package usage reads
+// them. The kinds are disjoint: Input excludes the cached reads and writes,
+// Output excludes Reasoning, so a cost is the plain sum of each count at its
+// price.
+type Tokens = usage.Tokens
 
 // Cost returns what t costs at p, in µc: the sum of each kind's tokens at its
 // price per 1M tokens, rounded up to a whole µc once, on the sum. It computes

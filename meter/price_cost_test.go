@@ -28,7 +28,7 @@ func TestCostIsExactAndRoundsUpOnce(t *testing.T) {
 		// 9.2e18 tokens at 1e12 µc per 1M is 9.2e24 µc: saturates instead of wrapping negative.
 		{"overflow saturates", ModelPrice{Input: 1_000_000_000_000}, Tokens{Input: math.MaxInt64}, math.MaxInt64},
 		{"every kind at the maximum", ModelPrice{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64},
-			Tokens{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64}, math.MaxInt64},
+			Tokens{Input: math.MaxInt64, Output: math.MaxInt64, CachedRead: math.MaxInt64, CachedWrite: math.MaxInt64, Reasoning: math.MaxInt64}, math.MaxInt64},
 		// MaxInt64 tokens at 1 µc per 1M: a product past 64 bits, a quotient that still fits.
 		{"128-bit product", ModelPrice{Input: 1}, Tokens{Input: math.MaxInt64}, math.MaxInt64/1_000_000 + 1},
 		{"large but exact", ModelPrice{Input: 1_000_000_000_000}, Tokens{Input: 9_000_000}, 9_000_000_000_000},
