@@ -5,11 +5,10 @@ package redisstore
 // share their slot. Replies: 1 done, 0 missing (ErrNotFound), -1 taken (ErrExists),
 // -3 refused by the record's current state (ErrConflict).
 
-// createWorkspaceScript: KEYS ws; ARGV name, created, member_rpm, key_rpm, ws_rpm, personal, plan.
+// createWorkspaceScript: KEYS ws; ARGV field, value, ... (uprev included).
 var createWorkspaceScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-redis.call('HSET', KEYS[1], 'name', ARGV[1], 'created', ARGV[2], 'member_rpm', ARGV[3],
-  'key_rpm', ARGV[4], 'ws_rpm', ARGV[5], 'uprev', 0, 'personal', ARGV[6], 'plan', ARGV[7])
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`)
 
 // updateWorkspaceScript: KEYS ws; ARGV name, personal, plan.
@@ -35,10 +34,11 @@ redis.call('HSET', KEYS[2], unpack(ARGV, 4))
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1`)
 
-// setLimitsScript: KEYS ws; ARGV member_rpm, key_rpm, ws_rpm.
-var setLimitsScript = newScript(`
+// setFieldsScript sets fields of an existing hash (SetLimits,
+// SetBilling). KEYS the hash; ARGV field, value, ....
+var setFieldsScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'member_rpm', ARGV[1], 'key_rpm', ARGV[2], 'ws_rpm', ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1`)
 
 // putRecordScript replaces a record hash and indexes it.

@@ -28,6 +28,9 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err := checkLimits(m.RPM); err != nil {
 		return err
 	}
+	if err := nonNegative("member limit", m.TPM, m.Monthly); err != nil {
+		return err
+	}
 	if m.AccountID != "" {
 		if err := checkPart("account id", m.AccountID); err != nil {
 			return err
@@ -53,7 +56,7 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 // needs no DEL and keeps last.
 func memberFields(m *store.Member) []any {
 	return []any{"id", m.ID, "email", m.Email, "role", m.Role, "status", string(m.Status),
-		"rpm", itoa(m.RPM), "account", m.AccountID, "created", ms(m.CreatedAt)}
+		"rpm", itoa(m.RPM), "tpm", itoa(m.TPM), "mc", itoa(m.Monthly), "account", m.AccountID, "created", ms(m.CreatedAt)}
 }
 
 // GetMember returns the member, or ErrNotFound.
@@ -91,6 +94,7 @@ func (s *Store) ListMembers(ctx context.Context, workspace string) ([]store.Memb
 
 func decodeMember(ws string, m map[string]string) store.Member {
 	return store.Member{ID: m["id"], WorkspaceID: ws, Email: m["email"], Role: m["role"],
-		Status: store.MemberStatus(m["status"]), RPM: i64(m["rpm"]), AccountID: m["account"],
+		Status: store.MemberStatus(m["status"]), RPM: i64(m["rpm"]), TPM: i64(m["tpm"]), Monthly: i64(m["mc"]),
+		AccountID: m["account"],
 		CreatedAt: fromMS(m["created"]), LastActive: fromMS(m["last"])}
 }

@@ -22,23 +22,38 @@ const (
 
 var errClosed = errors.New("redisstore: store is closed")
 
-// admitCall is one Admit waiting for its reply. Calls are pooled: keys and
-// args keep their backing arrays, done is reused.
-type admitCall struct {
+// call is one script call waiting for its reply. Admit's calls are pooled:
+// their args point into a, so filling them boxes nothing (go-redis writes
+// *string and *int64 arguments), and done is reused. A shape chosen for
+// speed: boxing a string or an int64 allocates.
+type call struct {
+	sc   *script
 	keys []string
 	args []any
 	cmd  *redis.Cmd
 	done chan struct{} // receives once the worker has set cmd
+	a    admitArgs
+}
+
+// admitArgs are the values of an admission's ARGV (admit.lua).
+type admitArgs struct {
+	upstream, now, public, model, rid string
+	credits, input, output           int64
+	holdTTL, retention               int64 // µs, ms
 }
 
 var callPool = sync.Pool{New: func() any {
-	return &admitCall{keys: make([]string, 2), args: make([]any, 4), done: make(chan struct{}, 1)}
+	c := &call{sc: admitScript, keys: make([]string, 2), done: make(chan struct{}, 1)}
+	a := &c.a
+	c.args = []any{&a.upstream, &a.now, &a.public, &a.model, &a.rid, &a.credits, &a.input, &a.output,
+		&a.holdTTL, &a.retention}
+	return c
 }}
 
 // pipeliner runs the workers. It is safe for concurrent use.
 type pipeliner struct {
 	c       Client
-	calls   chan *admitCall
+	calls   chan *call
 	quit    chan struct{} // closed by stop: workers exit
 	stopped chan struct{} // closed when every worker has exited
 	once    sync.Once
@@ -46,7 +61,7 @@ type pipeliner struct {
 }
 
 func newPipeliner(c Client) *pipeliner {
-	p := &pipeliner{c: c, calls: make(chan *admitCall, pipelineWorkers*pipelineMax),
+	p := &pipeliner{c: c, calls: make(chan *call, pipelineWorkers*pipelineMax),
 		quit: make(chan struct{}), stopped: make(chan struct{})}
 	p.wg.Add(pipelineWorkers)
 	for range pipelineWorkers {
@@ -56,12 +71,28 @@ func newPipeliner(c Client) *pipeliner {
 	return p
 }
 
-// eval runs the admission script with keys and args in the next pipeline and
-// returns its reply. keys and args are copied into the call; args must stay
-// valid until eval returns.
-func (p *pipeliner) eval(k0, k1 string, a0, a1, a2, a3 any) (string, error) {
-	c := callPool.Get().(*admitCall)
-	c.keys[0], c.keys[1], c.args[0], c.args[1], c.args[2], c.args[3] = k0, k1, a0, a1, a2, a3
+// admit runs the admission script on the token and workspace keys with
+// args a in the next pipeline and returns its reply.
+func (p *pipeliner) admit(tok, ws string, a *admitArgs) (string, error) {
+	c := callPool.Get().(*call)
+	c.keys[0], c.keys[1], c.a = tok, ws, *a
+	v, err := p.do(c)
+	if err != errClosed {
+		c.cmd, c.a = nil, admitArgs{}
+		callPool.Put(c)
+	}
+	return v, err
+}
+
+// eval runs sc with keys and args in the next pipeline and returns its
+// reply as a string. keys and args must stay valid until eval returns.
+func (p *pipeliner) eval(sc *script, keys []string, args ...any) (string, error) {
+	return p.do(&call{sc: sc, keys: keys, args: args, done: make(chan struct{}, 1)})
+}
+
+// do hands c to a worker and waits for its reply. On errClosed the call
+// may be abandoned: no worker will touch it again, but it is not reused.
+func (p *pipeliner) do(c *call) (string, error) {
 	select {
 	case p.calls <- c:
 	case <-p.quit:
@@ -76,15 +107,12 @@ func (p *pipeliner) eval(k0, k1 string, a0, a1, a2, a3 any) (string, error) {
 			return "", errClosed // never taken: abandon c, no worker will touch it
 		}
 	}
-	vals, err := c.cmd.Text()
-	c.cmd, c.args[0], c.args[1], c.args[2], c.args[3] = nil, nil, nil, nil, nil
-	callPool.Put(c)
-	return vals, err
+	return c.cmd.Text()
 }
 
 func (p *pipeliner) work() {
 	defer p.wg.Done()
-	batch := make([]*admitCall, 0, pipelineMax)
+	batch := make([]*call, 0, pipelineMax)
 	for {
 		select {
 		case c := <-p.calls:
@@ -108,17 +136,17 @@ func (p *pipeliner) work() {
 // exec sends batch as one pipeline of EVALSHA. A call that finds the script
 // missing (NOSCRIPT after a restart or SCRIPT FLUSH) is retried with EVAL.
 // Timeouts are the client's (Options.Timeout), so exec never hangs.
-func (p *pipeliner) exec(batch []*admitCall) {
+func (p *pipeliner) exec(batch []*call) {
 	ctx := context.Background()
 	_, _ = p.c.Pipelined(ctx, func(pl redis.Pipeliner) error {
 		for _, c := range batch {
-			c.cmd = pl.EvalSha(ctx, admitScript.sha, c.keys, c.args...)
+			c.cmd = pl.EvalSha(ctx, c.sc.sha, c.keys, c.args...)
 		}
 		return nil
 	})
 	for _, c := range batch {
 		if err := c.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			c.cmd = p.c.Eval(ctx, admitScript.src, c.keys, c.args...)
+			c.cmd = p.c.Eval(ctx, c.sc.src, c.keys, c.args...)
 		}
 		c.done <- struct{}{}
 	}

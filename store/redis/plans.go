@@ -21,13 +21,12 @@ func (s *Store) PutPlan(ctx context.Context, p *store.Plan) error {
 	if err := checkPart("plan name", p.Name); err != nil {
 		return err
 	}
-	l := p.Limits
-	if err := checkLimits(l.MemberRPM, l.KeyRPM, l.WorkspaceRPM); err != nil {
+	if err := checkWorkspaceLimits(p.Limits); err != nil {
 		return err
 	}
 	_, err := s.c.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		pl.HSet(ctx, planKey(p.Name), "name", p.Name, "seats", strconv.Itoa(p.Seats), "keys", strconv.Itoa(p.Keys),
-			"member_rpm", itoa(l.MemberRPM), "key_rpm", itoa(l.KeyRPM), "ws_rpm", itoa(l.WorkspaceRPM))
+		pl.HSet(ctx, planKey(p.Name), append([]any{"name", p.Name, "seats", strconv.Itoa(p.Seats),
+			"keys", strconv.Itoa(p.Keys)}, limitsFields(p.Limits)...)...)
 		pl.SAdd(ctx, globalPlans, p.Name)
 		return nil
 	})
@@ -80,6 +79,5 @@ func (s *Store) ListPlans(ctx context.Context) ([]store.Plan, error) {
 }
 
 func decodePlan(m map[string]string) store.Plan {
-	return store.Plan{Name: m["name"], Seats: int(i64(m["seats"])), Keys: int(i64(m["keys"])), Limits: store.Limits{
-		MemberRPM: i64(m["member_rpm"]), KeyRPM: i64(m["key_rpm"]), WorkspaceRPM: i64(m["ws_rpm"])}}
+	return store.Plan{Name: m["name"], Seats: int(i64(m["seats"])), Keys: int(i64(m["keys"])), Limits: decodeLimits(m)}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -33,17 +34,49 @@ func (sc *script) run(ctx context.Context, c Client, keys []string, args ...any)
 	return cmd
 }
 
+//go:embed money.lua
+var moneySrc string
+
 //go:embed admit.lua
 var admitSrc string
 
-// admitScript is admit.lua with the window geometry of package limiter in
-// microseconds, so the script and limiter.Counter cannot drift apart.
-var admitScript = newScript(strings.NewReplacer(
-	"__WIDTH__", strconv.FormatInt(limiter.BucketWidth.Microseconds(), 10),
-	"__WINDOW__", strconv.FormatInt(limiter.Window.Microseconds(), 10),
-	"__BUCKETS__", strconv.Itoa(limiter.Buckets),
-	"__TTL__", strconv.FormatInt(rateKeyTTL.Milliseconds(), 10),
-).Replace(admitSrc))
+//go:embed settle.lua
+var settleSrc string
+
+// Lifetimes of the money keys (see doc.go). They are refreshed on every
+// write.
+const (
+	// capKeyTTL keeps a period's spend counters 70 days after their last
+	// write, past the end of any period they count.
+	capKeyTTL = 70 * 24 * time.Hour
+	// usageKeyTTL keeps an hour's usage roll-up for about 13 months.
+	usageKeyTTL = 400 * 24 * time.Hour
+	// markerTTL keeps a settled request's id, so a retried Settle within a
+	// day changes nothing.
+	markerTTL = 24 * time.Hour
+)
+
+// moneyScript returns src after money.lua, with the window geometry of
+// package limiter and the key lifetimes in the units the scripts use
+// (µs for the window, ms for TTLs), so the scripts and limiter.Counter
+// cannot drift apart.
+func moneyScript(src string) *script {
+	return newScript(strings.NewReplacer(
+		"__WIDTH__", strconv.FormatInt(limiter.BucketWidth.Microseconds(), 10),
+		"__WINDOW__", strconv.FormatInt(limiter.Window.Microseconds(), 10),
+		"__BUCKETS__", strconv.Itoa(limiter.Buckets),
+		"__TTL__", strconv.FormatInt(rateKeyTTL.Milliseconds(), 10),
+		"__CAPTTL__", strconv.FormatInt(capKeyTTL.Milliseconds(), 10),
+		"__USETTL__", strconv.FormatInt(usageKeyTTL.Milliseconds(), 10),
+		"__MARKTTL__", strconv.FormatInt(markerTTL.Milliseconds(), 10),
+	).Replace(moneySrc + "\n" + src))
+}
+
+// admitScript is admit.lua; settleScript is settle.lua.
+var (
+	admitScript  = moneyScript(admitSrc)
+	settleScript = moneyScript(settleSrc)
+)
 
 // rateKeyTTL is the PEXPIRE of every rate key: the longest a bucket stays in
 // view (Window plus one BucketWidth) and a margin of one more BucketWidth.

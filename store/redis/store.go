@@ -14,6 +14,12 @@ import (
 // DefaultTimeout bounds every Redis call when Options.Timeout is zero.
 const DefaultTimeout = 75 * time.Millisecond
 
+// Defaults of Options.HoldTTL and Options.RequestRetention.
+const (
+	DefaultHoldTTL          = time.Hour
+	DefaultRequestRetention = 30 * 24 * time.Hour
+)
+
 // Client is the part of a go-redis client the store uses; *redis.Client,
 // *redis.Ring and *redis.ClusterClient all fit.
 type Client interface {
@@ -26,6 +32,7 @@ type Client interface {
 	SRem(ctx context.Context, key string, members ...any) *redis.IntCmd
 	SetNX(ctx context.Context, key string, value any, expiration time.Duration) *redis.BoolCmd
 	Del(ctx context.Context, keys ...string) *redis.IntCmd
+	Exists(ctx context.Context, keys ...string) *redis.IntCmd
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
 	Ping(ctx context.Context) *redis.StatusCmd
 }
@@ -36,6 +43,7 @@ var (
 	_ Client      = (*redis.ClusterClient)(nil)
 	_ store.Store = (*Store)(nil)
 	_ store.Teams = (*Store)(nil)
+	_ store.Money = (*Store)(nil)
 )
 
 // Options configure New. Exactly one of URL and Client is set.
@@ -51,22 +59,41 @@ type Options struct {
 	// Now, when set, replaces Redis TIME as the clock of rate limits and
 	// expiry. For tests only: production time must come from Redis.
 	Now func() time.Time
+	// HoldTTL is how long a hold made by Admit waits for its Settle before
+	// a later Admit, Settle or Credits of the workspace settles it at its
+	// estimate. Zero means DefaultHoldTTL; it is measured on the store's
+	// clock, with microsecond resolution.
+	HoldTTL time.Duration
+	// RequestRetention is how long the per-request audit trail (Requests)
+	// and webhook deliveries are kept. Zero means DefaultRequestRetention;
+	// millisecond resolution.
+	RequestRetention time.Duration
 }
 
 // Store is a store.Store on Redis or Redis Cluster. It is safe for concurrent use.
 type Store struct {
-	c     Client
-	owned *redis.Client // closed by Close when New dialled it
-	pipe  *pipeliner    // batches concurrent Admits
-	now   func() time.Time
+	c         Client
+	owned     *redis.Client // closed by Close when New dialled it
+	pipe      *pipeliner    // batches concurrent Admits and Settles
+	now       func() time.Time
+	holdTTL   int64 // µs
+	retention int64 // ms
 }
 
 // New connects to Redis as o says and checks that it answers.
 func New(ctx context.Context, o Options) (*Store, error) {
-	if o.Timeout < 0 {
-		return nil, fmt.Errorf("redisstore: negative timeout %v", o.Timeout)
+	if o.Timeout < 0 || o.HoldTTL < 0 || o.RequestRetention < 0 {
+		return nil, fmt.Errorf("redisstore: negative timeout %v, hold TTL %v or request retention %v: want 0 (default) or more",
+			o.Timeout, o.HoldTTL, o.RequestRetention)
 	}
-	s := &Store{c: o.Client, now: o.Now}
+	s := &Store{c: o.Client, now: o.Now, holdTTL: DefaultHoldTTL.Microseconds(),
+		retention: DefaultRequestRetention.Milliseconds()}
+	if o.HoldTTL > 0 {
+		s.holdTTL = max(o.HoldTTL.Microseconds(), 1)
+	}
+	if o.RequestRetention > 0 {
+		s.retention = max(o.RequestRetention.Milliseconds(), 1)
+	}
 	switch {
 	case o.Client != nil && o.URL != "":
 		return nil, errors.New("redisstore: set either URL or Client, not both")

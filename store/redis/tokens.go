@@ -31,9 +31,15 @@ func tokenFields(t *store.Token) []any {
 	if len(t.Upstreams) > 0 {
 		ups = "," + strings.Join(t.Upstreams, ",") + ","
 	}
-	return []any{"id", t.ID, "kind", itoa(int64(t.Kind)), "member", t.MemberID, "status", string(t.Status),
-		"rpm", itoa(t.RPM), "ups", ups, "exp", ms(t.ExpiresAt), "hash", t.Hash.Hex(), "display", t.Display,
-		"name", t.Name, "created", ms(t.CreatedAt), "mrpm", encodeModelRPM(t.ModelRPM)}
+	f := []any{"id", t.ID, "kind", itoa(int64(t.Kind)), "member", t.MemberID, "status", string(t.Status),
+		"ups", ups, "exp", ms(t.ExpiresAt), "hash", t.Hash.Hex(), "display", t.Display,
+		"name", t.Name, "created", ms(t.CreatedAt)}
+	return append(f, tokenLimitFields(limitsOf(t))...)
+}
+
+// limitsOf returns the limits of t.
+func limitsOf(t *store.Token) store.TokenLimits {
+	return store.TokenLimits{RPM: t.RPM, TPM: t.TPM, Monthly: t.Monthly, ModelRPM: t.ModelRPM, ModelLimits: t.ModelLimits}
 }
 
 func checkToken(t *store.Token) error {
@@ -57,10 +63,7 @@ func checkToken(t *store.Token) error {
 			return err
 		}
 	}
-	if err := store.CheckModelRPM(t.ModelRPM); err != nil {
-		return fmt.Errorf("redisstore: token %q: %w", t.ID, err)
-	}
-	return checkLimits(t.RPM)
+	return checkTokenLimits(t.ID, limitsOf(t))
 }
 
 // GetToken returns the token record, or ErrNotFound.
@@ -133,6 +136,7 @@ func decodeToken(ws string, m map[string]string) store.Token {
 	if ups := strings.Trim(m["ups"], ","); ups != "" {
 		t.Upstreams = strings.Split(ups, ",")
 	}
-	t.ModelRPM = decodeModelRPM(m["mrpm"])
+	t.ModelRPM, t.ModelLimits = decodeModelRPM(m["mrpm"]), decodeModelLimits(m["ml"])
+	t.TPM, t.Monthly = i64(m["tpm"]), i64(m["mc"])
 	return t
 }

@@ -19,8 +19,10 @@ func (s *Store) CreateWorkspace(ctx context.Context, w *store.Workspace) error {
 	if err := checkWorkspace(w.ID); err != nil {
 		return err
 	}
-	l := w.Limits
-	if err := checkLimits(l.MemberRPM, l.KeyRPM, l.WorkspaceRPM); err != nil {
+	if err := checkWorkspaceLimits(w.Limits); err != nil {
+		return err
+	}
+	if err := checkBilling(w.Billing); err != nil {
 		return err
 	}
 	// Index first: a workspace listed but not yet created is skipped by
@@ -28,8 +30,10 @@ func (s *Store) CreateWorkspace(ctx context.Context, w *store.Workspace) error {
 	if err := s.c.SAdd(ctx, globalWorkspaces, w.ID).Err(); err != nil {
 		return fmt.Errorf("redisstore: create workspace: %w", err)
 	}
+	args := append([]any{"name", w.Name, "created", ms(w.CreatedAt), "uprev", "0", "personal", flag(w.Personal),
+		"plan", w.Plan}, limitsFields(w.Limits)...)
 	return verdict("create workspace", createWorkspaceScript.run(ctx, s.c, []string{wsKey(w.ID)},
-		w.Name, ms(w.CreatedAt), itoa(l.MemberRPM), itoa(l.KeyRPM), itoa(l.WorkspaceRPM), flag(w.Personal), w.Plan))
+		append(args, billingFields(w.Billing)...)...))
 }
 
 // GetWorkspace returns the workspace, or ErrNotFound.
@@ -79,17 +83,15 @@ func (s *Store) SetLimits(ctx context.Context, workspace string, l store.Limits)
 	if err := checkWorkspace(workspace); err != nil {
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
 	}
-	if err := checkLimits(l.MemberRPM, l.KeyRPM, l.WorkspaceRPM); err != nil {
+	if err := checkWorkspaceLimits(l); err != nil {
 		return err
 	}
-	return verdict("set limits", setLimitsScript.run(ctx, s.c, []string{wsKey(workspace)},
-		itoa(l.MemberRPM), itoa(l.KeyRPM), itoa(l.WorkspaceRPM)))
+	return verdict("set limits", setFieldsScript.run(ctx, s.c, []string{wsKey(workspace)}, limitsFields(l)...))
 }
 
 func decodeWorkspace(id string, m map[string]string) store.Workspace {
 	return store.Workspace{ID: id, Name: m["name"], Personal: m["personal"] == "1", Plan: m["plan"],
-		CreatedAt: fromMS(m["created"]), Limits: store.Limits{
-			MemberRPM: i64(m["member_rpm"]), KeyRPM: i64(m["key_rpm"]), WorkspaceRPM: i64(m["ws_rpm"])}}
+		CreatedAt: fromMS(m["created"]), Limits: decodeLimits(m), Billing: decodeBilling(m)}
 }
 
 func flag(b bool) string {
