@@ -38,8 +38,8 @@ type call struct {
 // admitArgs are the values of an admission's ARGV (admit.lua).
 type admitArgs struct {
 	upstream, now, public, model, rid string
-	credits, input, output           int64
-	holdTTL, retention               int64 // µs, ms
+	credits, input, output            int64
+	holdTTL, retention                int64 // µs, ms
 }
 
 var callPool = sync.Pool{New: func() any {
