@@ -176,3 +176,77 @@ func testConcurrentOvershoot(t *testing.T, e *menv) {
 	}
 	e.wantTally(start, &tl)
 }
+
+// testConcurrentLimitsExact: racing admissions never pass a member cap or a
+// key's token limit, and fill each exactly (estimates equal to costs).
+func testConcurrentLimitsExact(t *testing.T, e *menv) {
+	e.upstream("openai")
+	e.setLimits(store.Limits{MemberMonthlyCredits: 2 * credit})
+	e.topUp(e.ws, 100*credit)
+	mt := e.tok(token.Member, e.member(0))
+	k := e.tok(token.Key, e.member(0), func(t *store.Token) { t.TPM = 1000 })
+	var capped, limited, notices, keyAllowed atomic.Int64
+	var tl tally
+	runWorkers(t, 50, 2, func(w, i int) error {
+		if err := e.admitSettleCapped(mt, 100_000, &tl, &capped, &notices); err != nil {
+			return err
+		}
+		var d limiter.Decision
+		r := e.req(k, "openai", "", token.NewID(), limiter.Hold{Input: 60, Output: 40})
+		if err := e.m.Admit(e.ctx, &r, &d); err != nil {
+			return err
+		}
+		switch d.Outcome {
+		case limiter.Allowed:
+			keyAllowed.Add(1)
+		case limiter.Limited:
+			if d.Scope != limiter.ScopeKeyTokens {
+				return fmt.Errorf("key decision %+v, want the key's token limit", d)
+			}
+			limited.Add(1)
+		default:
+			return fmt.Errorf("key decision %+v", d)
+		}
+		return nil
+	})
+	if t.Failed() {
+		return
+	}
+	if tl.settled.Load() != 20 || capped.Load() != 80 || notices.Load() != 1 {
+		t.Fatalf("member cap of 20 holds: %d settled, %d capped, %d notices; want 20, 80, 1",
+			tl.settled.Load(), capped.Load(), notices.Load())
+	}
+	if keyAllowed.Load() != 10 || limited.Load() != 90 {
+		t.Fatalf("key TPM of 10 holds: %d allowed, %d limited; want 10 and 90", keyAllowed.Load(), limited.Load())
+	}
+	e.wantCredits(e.ws, 98*credit, 0, "after the run")
+}
+
+// admitSettleCapped admits tk holding est and settles est when allowed,
+// counting SpendCapped refusals and their notices.
+func (e *menv) admitSettleCapped(tk *store.Token, est int64, tl *tally, capped, notices *atomic.Int64) error {
+	id := token.NewID()
+	r := e.req(tk, "openai", "", id, limiter.Hold{Credits: est})
+	var d limiter.Decision
+	if err := e.m.Admit(e.ctx, &r, &d); err != nil {
+		return err
+	}
+	switch d.Outcome {
+	case limiter.SpendCapped:
+		capped.Add(1)
+		if d.CapNotice {
+			notices.Add(1)
+		}
+		return nil
+	case limiter.Allowed:
+	default:
+		return fmt.Errorf("member decision %+v, want allowed or SpendCapped", d)
+	}
+	var res store.SettleResult
+	s := store.Settlement{Workspace: e.ws, RequestID: id, Cost: est, Record: record(tk, id, "", est, store.Tokens{})}
+	if err := e.m.Settle(e.ctx, &s, &res); err != nil || !res.Settled {
+		return fmt.Errorf("Settle: %+v, %v", res, err)
+	}
+	tl.settled.Add(1)
+	return nil
+}

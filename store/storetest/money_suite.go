@@ -64,6 +64,7 @@ var moneyCases = []struct {
 	{"RequestsRetention", testRequestsRetention},
 	{"ConcurrentRunLedgerSumsToBalance", testConcurrentLedger},
 	{"ConcurrentOvershootBoundedByInFlight", testConcurrentOvershoot},
+	{"ConcurrentCapAndTPMFilledExactly", testConcurrentLimitsExact},
 	{"VoucherCreateListAndDuplicates", testVoucherCRUD},
 	{"VoucherRedeemOnce", testVoucherRedeem},
 	{"VoucherExpiredAndUnknown", testVoucherExpiredUnknown},
