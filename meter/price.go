@@ -6,11 +6,12 @@ import (
 	"strings"
 
 	"github.com/tollgate-dev/tollgate/config"
+	"github.com/tollgate-dev/tollgate/store"
 )
 
 // MicroPerCredit is the number of micro-credits (µc) in one credit; every
-// amount of money is an integer number of µc. It equals store.MicroPerCredit.
-const MicroPerCredit = 1_000_000
+// amount of money is an integer number of µc.
+const MicroPerCredit = store.MicroPerCredit
 
 // ModelPrice is one model's prices, each in µc per 1M tokens of its kind (so
 // a price of 2.5 credits per 1M tokens is 2_500_000). The zero ModelPrice is
