@@ -29,7 +29,8 @@ type capCheck struct {
 // tokenLimits checks every token-per-minute limit that applies: tokens
 // counted in the sliding minute plus the held tokens must not exceed it,
 // and a hold of no tokens is refused only when the minute is already full.
-// An exhausted limit makes d Limited unless an exhausted request limit (or
+// An exhausted limit makes d Limited, with Remaining the tokens left in
+// the minute, unless an exhausted request limit (or
 // an earlier token limit) has a longer RetryAfter; allowed says whether the
 // request limits admitted. It returns whether every limit admits.
 func (ws *wsState) tokenLimits(now time.Time, r *limiter.Request, ts *tokenState, ms *memberState, d *limiter.Decision, allowed bool, m *moneyCheck) bool {
@@ -46,7 +47,7 @@ func (ws *wsState) tokenLimits(now time.Time, r *limiter.Request, ts *tokenState
 			return
 		}
 		if allowed || reset > d.RetryAfter {
-			d.Outcome, d.Scope, d.Limit, d.Remaining = limiter.Limited, scope, lim, 0
+			d.Outcome, d.Scope, d.Limit, d.Remaining = limiter.Limited, scope, lim, max(lim-count, 0)
 			d.Reset, d.RetryAfter = reset, reset
 		}
 		allowed = false
