@@ -125,8 +125,9 @@ for i = 1, #limits do
     local q = 1
     if bits[i] > 0 and adds[i] > 1 then q = adds[i] end
     -- limiter.Decide, step for step; token limits never become the reported allowed limit.
+    -- Remaining is what is left of the limit (0 for an exhausted request limit).
     if n + q > L then
-      if allowed or r > ra then oc, sc, lim, rem, rst, ra = 5, scopes[i], L, 0, r, r end
+      if allowed or r > ra then oc, sc, lim, rem, rst, ra = 5, scopes[i], L, math.max(L - n, 0), r, r end
       allowed = false
     elseif allowed and bits[i] == 0 then
       local left = L - n - 1

@@ -72,7 +72,7 @@ func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQ
 		}
 		hi = "(" + q.Cursor
 	case !q.Until.IsZero():
-		hi = "(" + strconv.FormatInt(q.Until.UnixMilli(), 10)
+		hi = "(" + strconv.FormatInt(q.Until.UnixMilli(), 10) + "-0"
 	}
 	since := ""
 	if !q.Since.IsZero() {
