@@ -14,13 +14,13 @@ var corpusDir = filepath.Join("..", "..", "testdata", "usage")
 
 // corpusCase is one entry of testdata/usage/cases.json.
 type corpusCase struct {
-	Name     string `json:"name"`
-	File     string `json:"file"`
-	Format   string `json:"format"`
-	Stream   bool   `json:"stream"`
-	Strip    bool   `json:"strip"`
-	Why      string `json:"why"`
-	Tokens   struct {
+	Name   string `json:"name"`
+	File   string `json:"file"`
+	Format string `json:"format"`
+	Stream bool   `json:"stream"`
+	Strip  bool   `json:"strip"`
+	Why    string `json:"why"`
+	Tokens struct {
 		Input       int64 `json:"input"`
 		Output      int64 `json:"output"`
 		CachedRead  int64 `json:"cached_read"`
