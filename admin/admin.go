@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/tollgate-dev/tollgate/meter"
+	"github.com/tollgate-dev/tollgate/notify"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
 )
@@ -53,6 +54,9 @@ type Deps struct {
 	// /v1/pricing and POST /v1/pricing/reload. Nil shows metering off and
 	// refuses reloads.
 	Pricing PricingSource
+	// Alerter receives the alerts of admin calls that change a balance
+	// (credits added, credits low, auto top-up requested). Nil raises none.
+	Alerter notify.Alerter
 }
 
 // api holds the dependencies shared by all handlers.
@@ -66,6 +70,8 @@ type api struct {
 	mailer    Mailer
 	publicURL string
 	pricing   PricingSource
+	money     store.Money // the store's credits side; nil when the store lacks it
+	alerter   notify.Alerter
 }
 
 // route is one registered endpoint. The route table is the single list that
@@ -84,7 +90,8 @@ type route struct {
 func New(deps Deps) http.Handler {
 	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock,
 		usageOf: deps.Usage, draining: deps.Draining, mailer: deps.Mailer,
-		publicURL: strings.TrimRight(deps.PublicURL, "/")}
+		publicURL: strings.TrimRight(deps.PublicURL, "/"), alerter: deps.Alerter}
+	a.money, _ = deps.Store.(store.Money) // until store.Store embeds Money (issue 5)
 	a.pricing = deps.Pricing
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

@@ -22,6 +22,10 @@ const (
 	CodeSeatLimit        = "seat_limit"        // 422: the plan's seats are taken; the message has the numbers
 	CodeKeyLimit         = "key_limit"         // 422: the plan's workspace-key limit is reached
 	CodePlanLimit        = "plan_limit"        // 422: the new plan is below current use; the message has the numbers
+	CodeVoucherUnknown   = "voucher_unknown"   // 404: no voucher has this code (or it is mistyped)
+	CodeVoucherUsed      = "voucher_used"      // 409: the voucher was redeemed already
+	CodeVoucherExpired   = "voucher_expired"   // 410: the voucher is past its expiry
+	CodeNotImplemented   = "not_implemented"   // 501: the configured store lacks what the endpoint needs
 	CodeStoreUnavailable = "store_unavailable" // 503: the store did not answer
 	CodeShuttingDown     = "shutting_down"     // 503: the process is draining before it exits
 	CodeInternal         = "internal"          // 500: a bug or an unexpected store failure; details are logged

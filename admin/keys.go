@@ -15,8 +15,10 @@ type createKeyRequest struct {
 	Name      string   `json:"name"`
 	RPM       *int64   `json:"rpm"`
 	Upstreams []string `json:"upstreams"`
-	ExpiresAt string   `json:"expires_at"` // RFC 3339; empty never expires
-	// ModelLimits are per-model requests per minute for LLM upstreams.
+	ExpiresAt string   `json:"expires_at"`      // RFC 3339; empty never expires
+	TPM       *int64   `json:"tpm"`             // tokens per minute; 0 uses the workspace's key_tpm
+	Monthly   *int64   `json:"monthly_credits"` // spend cap per billing period, µc; 0 uses key_monthly_credits
+	// ModelLimits are per-model limits for LLM upstreams.
 	ModelLimits map[string]modelLimit `json:"model_limits"`
 }
 
@@ -50,12 +52,10 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	rec.Upstreams, rec.ExpiresAt = req.Upstreams, expires
-	if rec.ModelRPM, err = checkModelLimits(req.ModelLimits); err != nil {
+	if rec.ModelRPM, rec.ModelLimits, err = checkModelLimits(req.ModelLimits); err != nil {
 		return err
 	}
-	if req.RPM != nil {
-		rec.RPM = *req.RPM
-	}
+	rec.RPM, rec.TPM, rec.Monthly = deref(req.RPM), deref(req.TPM), deref(req.Monthly)
 	var limit *store.KeyLimitError
 	switch err := a.store.CreateKey(r.Context(), rec, p.Keys); {
 	case errors.As(err, &limit):
@@ -72,7 +72,8 @@ func (a *api) createKey(w http.ResponseWriter, r *http.Request) error {
 
 // check validates the request and returns its expiry (zero when none).
 func (req *createKeyRequest) check(now time.Time) (time.Time, error) {
-	if err := firstErr(checkName("name", req.Name), checkRPM("rpm", req.RPM)); err != nil {
+	if err := firstErr(checkName("name", req.Name), checkRPM("rpm", req.RPM), checkLimit("tpm", req.TPM),
+		checkLimit("monthly_credits", req.Monthly)); err != nil {
 		return time.Time{}, err
 	}
 	seen := map[string]bool{}

@@ -39,7 +39,7 @@ func TestKeyModelLimits(t *testing.T) {
 		e.mustFail(http.StatusBadRequest, CodeInvalidRequest, "POST", base, map[string]any{"name": "x", "model_limits": c.limits}, c.msg)
 	}
 	if code, body := e.do("POST", base, map[string]any{"name": "x",
-		"model_limits": map[string]any{"gpt-4o": map[string]any{"rpm": 1, "tpm": 5}}}); code != http.StatusBadRequest {
+		"model_limits": map[string]any{"gpt-4o": map[string]any{"rpm": 1, "rpd": 5}}}); code != http.StatusBadRequest {
 		t.Fatalf("unknown field in a model limit: %d %s", code, body)
 	}
 }

@@ -16,9 +16,14 @@ type createMemberRequest struct {
 	RPM   *int64 `json:"rpm"`
 }
 
+// updateMemberRequest changes a member's role or limits: rpm (requests per
+// minute), tpm (tokens per minute) and monthly_credits (spend cap per
+// billing period, micro-credits); 0 uses the workspace's default.
 type updateMemberRequest struct {
-	Role *string `json:"role"`
-	RPM  *int64  `json:"rpm"`
+	Role    *string `json:"role"`
+	RPM     *int64  `json:"rpm"`
+	TPM     *int64  `json:"tpm"`
+	Monthly *int64  `json:"monthly_credits"`
 }
 
 func (a *api) createMember(w http.ResponseWriter, r *http.Request) error {
@@ -96,21 +101,18 @@ func (a *api) updateMember(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeBody(w, r, &req); err != nil {
 		return err
 	}
-	if req.Role == nil && req.RPM == nil {
-		return errInvalid("role or rpm: at least one is required")
+	if req.Role == nil && req.RPM == nil && req.TPM == nil && req.Monthly == nil {
+		return errInvalid("role, rpm, tpm or monthly_credits: at least one is required")
 	}
 	if m.Status != store.MemberActive {
 		return errConflict("member %q is %s", m.ID, m.Status)
 	}
-	if err := checkRPM("rpm", req.RPM); err != nil {
+	if err := firstErr(checkRPM("rpm", req.RPM), checkLimit("tpm", req.TPM), checkLimit("monthly_credits", req.Monthly)); err != nil {
 		return err
 	}
 	c := callerOf(r)
-	if req.RPM != nil {
-		if !allowed(c, PermSetMemberLimits) {
-			return errForbidden(PermSetMemberLimits)
-		}
-		m.RPM = *req.RPM
+	if err := req.setLimits(c, m); err != nil {
+		return err
 	}
 	if req.Role != nil {
 		if err := roleOfInvitee("role", *req.Role); err != nil {
@@ -128,6 +130,22 @@ func (a *api) updateMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	a.log.Info("admin: member updated", "workspace", m.WorkspaceID, "member", m.ID)
 	return writeJSON(w, http.StatusOK, viewMember(m))
+}
+
+// setLimits applies the limit fields of req to m; they need
+// set_member_limits.
+func (req *updateMemberRequest) setLimits(c *caller, m *store.Member) error {
+	if req.RPM == nil && req.TPM == nil && req.Monthly == nil {
+		return nil
+	}
+	if !allowed(c, PermSetMemberLimits) {
+		return errForbidden(PermSetMemberLimits)
+	}
+	setIf(&m.RPM, req.RPM)
+	setIf(&m.TPM, req.TPM)
+	setIf(&m.Monthly, req.Monthly)
+	c.audit.detail = fmt.Sprintf("limits rpm %d, tpm %d, monthly %s credits", m.RPM, m.TPM, formatCredits(m.Monthly))
+	return nil
 }
 
 // memberChanged turns the store's ErrConflict from a write of member id,

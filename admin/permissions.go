@@ -29,6 +29,7 @@ const (
 	PermTransferOwnership  Permission = "transfer_ownership"
 	PermRenameWorkspace    Permission = "rename_workspace"
 	PermSetWorkspaceLimits Permission = "set_workspace_limits"
+	PermManageWebhooks     Permission = "manage_webhooks"
 
 	PermAuthenticated Permission = "authenticated" // any operator or active member
 	PermOperator      Permission = "operator"      // the operator token only
@@ -52,9 +53,9 @@ var permissionTable = func() []permissionRow {
 		{PermUseGateway, []string{o, a, m}, "use the gateway (inference, tool calls)", ""},
 		{PermViewMembers, []string{o, a, m, r}, "view members", ""},
 		{PermViewUpstreams, []string{o, a, m, r}, "view upstreams", ""},
-		{PermViewOwnUsage, []string{o, a, m, r}, "view own usage", ""},
+		{PermViewOwnUsage, []string{o, a, m, r}, "view own usage", "without view_workspace_usage, GET …/usage counts only the caller's own traffic"},
 		{PermViewWorkspaceUsage, []string{o, a, r}, "view the whole workspace's usage analytics", ""},
-		{PermViewAudit, []string{o, a, r}, "view and export the audit log", ""},
+		{PermViewAudit, []string{o, a, r}, "view and export the audit log and the audit trail of proxied requests", ""},
 		{PermRegisterUpstream, []string{o, a, m}, "register upstreams (assets)", ""},
 		{PermEditUpstream, []string{o, a}, "edit, delete, transfer upstreams", "transfer: owner or admin in both workspaces"},
 		{PermInvite, []string{o, a}, "invite members, list, cancel and resend invitations", ""},
@@ -63,14 +64,15 @@ var permissionTable = func() []permissionRow {
 		{PermManageKeys, []string{o, a}, "create, list, revoke workspace keys; set their limits", ""},
 		{PermOwnToken, []string{o, a, m, r}, "rotate or revoke one's own member token", ""},
 		{PermSetMemberLimits, []string{o, a}, "set member spend caps and rate-limit overrides", ""},
-		{PermViewCredits, []string{o, a}, "view credits and transactions", ""},
-		{PermBilling, []string{o}, "top up, redeem vouchers, auto top-up, change plan", ""},
+		{PermViewCredits, []string{o, a}, "view credits, transactions and billing settings", ""},
+		{PermBilling, []string{o}, "top up, redeem vouchers, auto top-up, change plan", "top-ups and adjustments are the operator's; the owner redeems vouchers and sets billing"},
 		{PermDeleteWorkspace, []string{o}, "delete the workspace", "personal workspaces cannot be deleted"},
 		{PermTransferOwnership, []string{o}, "transfer ownership", "to an active admin; the old owner becomes an admin"},
 		{PermRenameWorkspace, []string{o, a}, "rename the workspace", ""},
-		{PermSetWorkspaceLimits, []string{o, a}, "set the workspace's rate limits", ""},
+		{PermSetWorkspaceLimits, []string{o, a}, "set the workspace's rate and token limits and default monthly caps", ""},
+		{PermManageWebhooks, []string{o, a}, "configure alert webhooks and read their delivery log", ""},
 		{PermAuthenticated, []string{o, a, m, r}, "calls outside one workspace's rules (own workspaces, plans, /v1/me)", "members act as their account"},
-		{PermOperator, nil, "operator-only calls (plans, direct member add, pricing)", ""},
+		{PermOperator, nil, "operator-only calls (plans, direct member add, pricing, top-ups, vouchers)", ""},
 	}
 }()
 

@@ -42,6 +42,7 @@ func (a *api) routes() []route {
 
 		{"POST", ws + "/keys", a.createKey, false, PermManageKeys, "key.create"},
 		{"GET", ws + "/keys", a.listKeys, false, PermManageKeys, ""},
+		{"PATCH", ws + "/keys/{id}", a.updateKey, false, PermManageKeys, "key.update"},
 		{"DELETE", ws + "/keys/{id}", a.revokeKey, false, PermManageKeys, "key.revoke"},
 
 		{"POST", ws + "/upstreams", a.createUpstream, false, PermRegisterUpstream, "upstream.create"},
@@ -66,6 +67,24 @@ func (a *api) routes() []route {
 		{"GET", ws + "/audit:export", a.exportAudit, false, PermViewAudit, ""},
 		{"GET", "/v1/audit", a.listSystemAudit, false, PermOperator, ""},
 		{"GET", "/v1/audit:export", a.exportSystemAudit, false, PermOperator, ""},
-		{"GET", ws + "/usage", a.usage, false, PermViewWorkspaceUsage, ""},
+		{"GET", ws + "/usage", a.usage, false, PermViewOwnUsage, ""},
+		{"GET", ws + "/usage/me", a.myUsage, false, PermViewOwnUsage, ""},
+		{"GET", ws + "/requests", a.listRequests, false, PermViewAudit, ""},
+
+		{"GET", ws + "/credits", a.getCredits, false, PermViewCredits, ""},
+		{"POST", ws + "/credits/topup", a.topUp, false, PermOperator, "credits.topup"},
+		{"POST", ws + "/credits/adjust", a.adjustCredits, false, PermOperator, "credits.adjust"},
+		{"GET", ws + "/transactions", a.listTransactions, false, PermViewCredits, ""},
+		{"GET", ws + "/billing", a.getBilling, false, PermViewCredits, ""},
+		{"PUT", ws + "/billing", a.setBilling, false, PermBilling, "workspace.billing"},
+		{"POST", "/v1/vouchers", a.createVoucher, false, PermOperator, "voucher.create"},
+		{"GET", "/v1/vouchers", a.listVouchers, false, PermOperator, ""},
+		{"POST", ws + "/vouchers/redeem", a.redeemVoucher, false, PermBilling, "voucher.redeem"},
+
+		{"POST", ws + "/webhooks", a.createWebhook, false, PermManageWebhooks, "webhook.create"},
+		{"GET", ws + "/webhooks", a.listWebhooks, false, PermManageWebhooks, ""},
+		{"DELETE", ws + "/webhooks/{id}", a.deleteWebhook, false, PermManageWebhooks, "webhook.delete"},
+		{"GET", ws + "/webhooks/{id}/deliveries", a.listDeliveries, false, PermManageWebhooks, ""},
+		{"GET", ws + "/deliveries", a.listDeliveries, false, PermManageWebhooks, ""},
 	}
 }

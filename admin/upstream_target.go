@@ -28,22 +28,32 @@ var awsMetadataV6 = netip.MustParseAddr("fd00:ec2::254")
 // resolve now is let through, as the gateway cannot reach it either. The
 // operator is trusted and never checked. s has passed checkBaseURL.
 func checkUpstreamTarget(ctx context.Context, c *caller, s string) error {
+	return checkTarget(ctx, c, targetRule{"base_url", "upstreams"}, s)
+}
+
+// targetRule names, in checkTarget's messages, the URL's field and what the
+// URL points to (upstreams, webhooks).
+type targetRule struct{ field, what string }
+
+// checkTarget is checkUpstreamTarget for any URL field whose server the
+// gateway calls.
+func checkTarget(ctx context.Context, c *caller, t targetRule, s string) error {
 	if c.operator {
 		return nil
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return errInvalid("base_url: not a valid URL")
+		return errInvalid("%s: not a valid URL", t.field)
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if ip, err := netip.ParseAddr(host); err == nil {
-		return refusedAddr(ip, "")
+		return refusedAddr(t, ip, "")
 	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return errUnprocessable("base_url: host %q is loopback (localhost names always are); register a reachable server", host)
+		return errUnprocessable("%s: host %q is loopback (localhost names always are); register a reachable server", t.field, host)
 	}
 	if numericHost(host) {
-		return errUnprocessable("base_url: host %q is not a standard IP address or DNS name", host)
+		return errUnprocessable("%s: host %q is not a standard IP address or DNS name", t.field, host)
 	}
 	ctx, cancel := context.WithTimeout(ctx, targetLookupTimeout)
 	defer cancel()
@@ -52,7 +62,7 @@ func checkUpstreamTarget(ctx context.Context, c *caller, s string) error {
 		return nil // unreachable now; see the doc comment
 	}
 	for _, ip := range addrs {
-		if err := refusedAddr(ip, host); err != nil {
+		if err := refusedAddr(t, ip, host); err != nil {
 			return err
 		}
 	}
@@ -61,7 +71,7 @@ func checkUpstreamTarget(ctx context.Context, c *caller, s string) error {
 
 // refusedAddr returns the 422 for an address an upstream may not have, or
 // nil. host, when not empty, is the name that resolved to ip.
-func refusedAddr(ip netip.Addr, host string) error {
+func refusedAddr(t targetRule, ip netip.Addr, host string) error {
 	ip = ip.WithZone("").Unmap()
 	var why string
 	switch {
@@ -77,9 +87,9 @@ func refusedAddr(ip netip.Addr, host string) error {
 		return nil
 	}
 	if host != "" {
-		return errUnprocessable("base_url: host %q resolves to %s, a %s address; upstreams must not point at the gateway host or its link", host, ip, why)
+		return errUnprocessable("%s: host %q resolves to %s, a %s address; %s must not point at the gateway host or its link", t.field, host, ip, why, t.what)
 	}
-	return errUnprocessable("base_url: %s is a %s address; upstreams must not point at the gateway host or its link", ip, why)
+	return errUnprocessable("%s: %s is a %s address; %s must not point at the gateway host or its link", t.field, ip, why, t.what)
 }
 
 // numericHost reports whether host looks like an IP address in a form

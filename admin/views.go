@@ -35,6 +35,8 @@ type memberView struct {
 	Role        string     `json:"role"`
 	Status      string     `json:"status"`
 	RPM         int64      `json:"rpm"`
+	TPM         int64      `json:"tpm,omitempty"`             // tokens per minute; 0 uses the workspace's
+	Monthly     int64      `json:"monthly_credits,omitempty"` // spend cap per period, µc; 0 uses the workspace's
 	AccountID   string     `json:"account_id,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`            // joined
 	LastActive  *time.Time `json:"last_active,omitempty"` // absent: never
@@ -42,7 +44,7 @@ type memberView struct {
 
 func viewMember(m *store.Member) memberView {
 	return memberView{ID: m.ID, WorkspaceID: m.WorkspaceID, Email: m.Email, Role: m.Role,
-		Status: string(m.Status), RPM: m.RPM, AccountID: m.AccountID, CreatedAt: m.CreatedAt,
+		Status: string(m.Status), RPM: m.RPM, TPM: m.TPM, Monthly: m.Monthly, AccountID: m.AccountID, CreatedAt: m.CreatedAt,
 		LastActive: optTime(m.LastActive)}
 }
 
@@ -64,6 +66,8 @@ type tokenView struct {
 	MemberID    string                `json:"member_id,omitempty"`
 	Name        string                `json:"name,omitempty"`
 	RPM         int64                 `json:"rpm,omitempty"`
+	TPM         int64                 `json:"tpm,omitempty"`
+	Monthly     int64                 `json:"monthly_credits,omitempty"` // µc per billing period
 	Upstreams   []string              `json:"upstreams,omitempty"`
 	ModelLimits map[string]modelLimit `json:"model_limits,omitempty"`
 	ExpiresAt   *time.Time            `json:"expires_at,omitempty"`
@@ -73,9 +77,9 @@ type tokenView struct {
 
 func viewToken(t *store.Token) tokenView {
 	v := tokenView{ID: t.ID, WorkspaceID: t.WorkspaceID, Kind: t.Kind.String(), Display: t.Display,
-		Status: string(t.Status), MemberID: t.MemberID, Name: t.Name, RPM: t.RPM,
+		Status: string(t.Status), MemberID: t.MemberID, Name: t.Name, RPM: t.RPM, TPM: t.TPM, Monthly: t.Monthly,
 		Upstreams: t.Upstreams, CreatedAt: t.CreatedAt, ExpiresAt: optTime(t.ExpiresAt),
-		LastUsed: optTime(t.LastUsed), ModelLimits: viewModelLimits(t.ModelRPM)}
+		LastUsed: optTime(t.LastUsed), ModelLimits: viewModelLimits(t.ModelRPM, t.ModelLimits)}
 	return v
 }
 

@@ -1,0 +1,124 @@
+package admin
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// maxNoteLen bounds the note of a transaction or voucher, in characters.
+const maxNoteLen = 200
+
+// creditsView is a workspace's money: every amount in micro-credits and, in
+// the *_credits twin, as a decimal number of credits for people.
+type creditsView struct {
+	WorkspaceID      string `json:"workspace_id"`
+	Balance          int64  `json:"balance"`
+	BalanceCredits   string `json:"balance_credits"`
+	Held             int64  `json:"held"` // reserved by requests in flight
+	HeldCredits      string `json:"held_credits"`
+	Available        int64  `json:"available"` // balance − held: what admission may still reserve
+	AvailableCredits string `json:"available_credits"`
+}
+
+func viewCredits(ws string, c store.Credits) creditsView {
+	return creditsView{WorkspaceID: ws, Balance: c.Balance, BalanceCredits: formatCredits(c.Balance),
+		Held: c.Held, HeldCredits: formatCredits(c.Held),
+		Available: c.Balance - c.Held, AvailableCredits: formatCredits(c.Balance - c.Held)}
+}
+
+func (a *api) getCredits(w http.ResponseWriter, r *http.Request) error {
+	m, err := a.moneyStore()
+	if err != nil {
+		return err
+	}
+	ws, err := a.workspaceID(r)
+	if err != nil {
+		return err
+	}
+	c, err := m.Credits(r.Context(), ws)
+	if err != nil {
+		return notFound(err, "workspace", ws)
+	}
+	return writeJSON(w, http.StatusOK, viewCredits(ws, c))
+}
+
+// creditRequest adds credits (top-up) or changes them either way (adjustment).
+type creditRequest struct {
+	amountRequest
+	Note string `json:"note"`
+}
+
+// transactionResponse is the transaction a call made and the balance after it.
+type transactionResponse struct {
+	Transaction transactionView `json:"transaction"`
+	Credits     creditsView     `json:"credits"`
+}
+
+func (a *api) topUp(w http.ResponseWriter, r *http.Request) error {
+	return a.addCredits(w, r, store.TxTopUp)
+}
+
+func (a *api) adjustCredits(w http.ResponseWriter, r *http.Request) error {
+	return a.addCredits(w, r, store.TxAdjustment)
+}
+
+// addCredits records an operator's top-up or adjustment in the ledger and
+// the balance in one store step, then raises its alerts.
+func (a *api) addCredits(w http.ResponseWriter, r *http.Request, kind store.TxKind) error {
+	m, err := a.moneyStore()
+	if err != nil {
+		return err
+	}
+	ws, err := a.workspaceID(r)
+	if err != nil {
+		return err
+	}
+	var req creditRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return err
+	}
+	amount, err := req.micro(kind == store.TxAdjustment)
+	if err != nil {
+		return err
+	}
+	if err := checkNote(req.Note, kind == store.TxAdjustment); err != nil {
+		return err
+	}
+	c := callerOf(r)
+	tx := &store.Transaction{Kind: kind, Amount: amount, Actor: inviterID(c), Note: strings.TrimSpace(req.Note)}
+	alerts, err := m.AddCredits(r.Context(), ws, tx)
+	if errors.Is(err, store.ErrExists) {
+		return errConflict("transaction %q was recorded already", tx.ID)
+	}
+	if err != nil {
+		return notFound(err, "workspace", ws)
+	}
+	c.target("transaction", tx.ID)
+	c.audit.detail = string(kind) + " " + formatCredits(amount) + " credits"
+	a.log.Info("admin: credits changed", "workspace", ws, "kind", kind, "amount", amount, "tx", tx.ID)
+	a.creditsChanged(r.Context(), ws, tx, alerts)
+	cr, err := m.Credits(r.Context(), ws)
+	if err != nil {
+		cr = store.Credits{Balance: tx.Balance} // the change is made; report what the ledger said
+	}
+	return writeJSON(w, http.StatusCreated, transactionResponse{Transaction: viewTransaction(tx), Credits: viewCredits(ws, cr)})
+}
+
+// checkNote validates a note: printable, at most maxNoteLen characters;
+// required when a person must say why (adjustments).
+func checkNote(s string, required bool) error {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" && required:
+		return errInvalid("note: required; say why the balance changes")
+	case utf8.RuneCountInString(s) > maxNoteLen:
+		return errInvalid("note: at most %d characters", maxNoteLen)
+	case !utf8.ValidString(s) || strings.ContainsFunc(s, isControl):
+		return errInvalid("note: must be printable text")
+	}
+	return nil
+}
