@@ -22,7 +22,7 @@ func (d *Dispatcher) attempt(x *delivery) {
 	case !res.retry:
 		outcome = outcomeFailed
 	case x.attempt >= d.cfg.MaxAttempts:
-		outcome, rec.Error = outcomeFailed, fmt.Sprintf("%s; gave up after %d attempts", rec.Error, x.attempt)
+		outcome, rec.Error = outcomeFailed, fmt.Sprintf("%s; gave up after attempt %d", rec.Error, x.attempt)
 	case d.stopping():
 		outcome, rec.Error = outcomeAbandoned, rec.Error+"; retries abandoned at shutdown"
 	case d.retrying.Load() >= int64(d.cfg.MaxRetrying):
