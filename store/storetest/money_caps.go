@@ -130,9 +130,12 @@ func testKeyCap(t *testing.T, e *menv) {
 }
 
 // testKeyModelCaps: a key's per-model caps count credits and tokens of that
-// model only, spent in full as settled, and the credit cap reports first.
+// model only, tokens in full (input and output, whatever TokenCount says),
+// and the credit cap reports first.
 func testKeyModelCaps(t *testing.T, e *menv) {
 	e.upstream("openai")
+	// TokenCount applies to token-per-minute limits only; monthly token caps count everything.
+	e.setLimits(store.Limits{TokenCount: store.TokensInput})
 	e.topUp(e.ws, 100*credit)
 	m := e.member(0)
 	lim := map[string]store.ModelLimit{"gpt-4o": {MonthlyCredits: 2 * credit, MonthlyTokens: 1000}}
@@ -219,4 +222,29 @@ func testCapNotice(t *testing.T, e *menv) {
 	if n := notices(m1, 2, limiter.Hold{Credits: 2 * credit}); n != 1 {
 		t.Fatalf("first refusals of m1 in April gave %d notices, want 1", n)
 	}
+}
+
+// testSettleAcrossPeriods: a hold is settled into the period it was held
+// in, so a request straddling the turn of the month neither leaks its hold
+// into the new period nor its spend out of the old one.
+func testSettleAcrossPeriods(t *testing.T, e *menv) {
+	e.upstream("openai")
+	e.setLimits(store.Limits{MemberRPM: 100, MemberMonthlyCredits: 10 * credit})
+	e.topUp(e.ws, 100*credit)
+	mt := e.tok(token.Member, e.member(0))
+	april := time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC)
+	e.clock.Set(april.Add(-time.Second))
+	r1 := e.mustHold(mt, "", limiter.Hold{Credits: 6 * credit})
+	e.clock.Set(april.Add(time.Second))
+	// The March hold does not count in April.
+	r2 := e.mustHold(mt, "", limiter.Hold{Credits: 10 * credit})
+	if r := e.settle(mt, r1, "", 5*credit, store.Tokens{}); !r.Settled {
+		t.Fatalf("settle of the March hold in April: %+v", r)
+	}
+	e.settle(mt, r2, "", 3*credit, store.Tokens{})
+	_, d := e.hold(mt, "", limiter.Hold{Credits: 7*credit + 1})
+	e.wantCapped(d, limiter.ScopeMemberSpend, 10*credit, 7*credit, 0, "April spent only its own 3")
+	e.clock.Set(april.Add(-time.Hour))
+	_, d = e.hold(mt, "", limiter.Hold{Credits: 5*credit + 1})
+	e.wantCapped(d, limiter.ScopeMemberSpend, 10*credit, 5*credit, 0, "March spent 5, holds nothing")
 }

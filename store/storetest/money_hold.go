@@ -280,6 +280,36 @@ func testHoldExpiry(t *testing.T, e *menv) {
 	e.wantLedgerSum(e.ws, "after the expiries")
 }
 
+// testHoldExpiryByAdmitAndSettle: an Admit or a Settle of the workspace
+// settles expired holds by itself, without a Credits read, at its own time.
+func testHoldExpiryByAdmitAndSettle(t *testing.T, e *menv) {
+	e.upstream("openai")
+	e.setLimits(store.Limits{MemberRPM: 100})
+	mt := e.tok(token.Member, e.member(0))
+	e.topUp(e.ws, 10*credit)
+	r1 := e.mustHold(mt, "", limiter.Hold{Credits: credit})
+	byAdmit := Start.Add(holdTTL + time.Minute)
+	e.clock.Set(byAdmit)
+	r2 := e.mustHold(mt, "", limiter.Hold{Credits: credit})
+	rs := e.requests(e.ws, store.RequestQuery{})
+	if len(rs) != 1 || rs[0].RequestID != r1 || !rs[0].At.Equal(byAdmit) || rs[0].Cost != credit {
+		t.Fatalf("after an Admit past r1's expiry: audit %+v, want r1 settled at %v", rs, byAdmit)
+	}
+	bySettle := byAdmit.Add(holdTTL + time.Minute)
+	e.clock.Set(bySettle)
+	e.settle(mt, token.NewID(), "", 0, store.Tokens{})
+	found := false
+	for _, r := range e.requests(e.ws, store.RequestQuery{}) {
+		if r.RequestID == r2 {
+			found = r.At.Equal(bySettle) && r.Cost == credit && r.Error
+		}
+	}
+	if !found {
+		t.Fatalf("after a Settle past r2's expiry: r2 not settled at its estimate at %v", bySettle)
+	}
+	e.wantCredits(e.ws, 8*credit, 0, "both expired")
+}
+
 // sameExpiryRecord compares the fields an expiry settlement defines.
 func sameExpiryRecord(got, want store.RequestRecord) bool {
 	return got.At.Equal(want.At) && got.RequestID == want.RequestID && got.TokenID == want.TokenID &&
