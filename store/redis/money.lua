@@ -266,8 +266,8 @@ local function alerts(tag, before)
   local c = redis.call('HMGET', ck, 'bal', 'pl', 'pa')
   local b = redis.call('HMGET', tag .. ':ws', 'low', 'atb')
   local after, low, atb = tonumber(c[1] or '0'), tonumber(b[1] or '0'), tonumber(b[2] or '0')
-  local l = crossed(before, after, low) or (c[2] ~= false and after < low)
-  local a = crossed(before, after, atb) or (c[3] ~= false and after < atb)
+  local l = crossed(before, after, low) or (c[2] ~= false and low > 0 and after < low)
+  local a = crossed(before, after, atb) or (c[3] ~= false and atb > 0 and after < atb)
   if c[2] or c[3] then redis.call('HDEL', ck, 'pl', 'pa') end
   local function n(x) if x then return 1 end return 0 end
   return after, n(l) .. ' ' .. n(a)

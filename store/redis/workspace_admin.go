@@ -47,25 +47,35 @@ func (s *Store) DeleteWorkspace(ctx context.Context, id string) error {
 }
 
 // deleteWorkspaceScript deletes every key of the tag of KEYS[1] ({w:W}:ws),
-// reached through the index sets. Reply {"0"} when the workspace does not
+// reached through the index sets, money included (the balance, ledger,
+// holds, roll-ups, audit stream, webhooks and deliveries). Keys it cannot
+// reach (per-model rate counters, a period's spend counters, settled
+// markers) expire on their own. Reply {"0"} when the workspace does not
 // exist, else {"1", account id of each member, ...}.
 var deleteWorkspaceScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'0'} end
 local tag = string.sub(KEYS[1], 1, -4)
 local del = {KEYS[1], tag .. ':members', tag .. ':tokens', tag .. ':upstreams', tag .. ':invitations',
-  tag .. ':audit', tag .. ':audit:e', tag .. ':rl:w'}
+  tag .. ':audit', tag .. ':audit:e', tag .. ':rl:w', tag .. ':rl:wt', tag .. ':credits', tag .. ':holds',
+  tag .. ':holds:d', tag .. ':ledger', tag .. ':ledger:e', tag .. ':ledger:u', tag .. ':use:h', tag .. ':req',
+  tag .. ':webhooks', tag .. ':dlv', tag .. ':dlv:e'}
 local out = {'1'}
 for _, id in ipairs(redis.call('SMEMBERS', tag .. ':members')) do
   local a = redis.call('HGET', tag .. ':mem:' .. id, 'account')
   if a and a ~= '' then out[#out + 1] = a end
   del[#del + 1] = tag .. ':mem:' .. id
   del[#del + 1] = tag .. ':rl:m:' .. id
+  del[#del + 1] = tag .. ':rl:mt:' .. id
 end
 for _, id in ipairs(redis.call('SMEMBERS', tag .. ':tokens')) do
   local h = redis.call('GET', tag .. ':tokid:' .. id)
   if h then del[#del + 1] = tag .. ':tok:' .. h end
   del[#del + 1] = tag .. ':tokid:' .. id
   del[#del + 1] = tag .. ':rl:k:' .. id
+  del[#del + 1] = tag .. ':rl:kt:' .. id
+end
+for _, h in ipairs(redis.call('ZRANGE', tag .. ':use:h', 0, -1)) do
+  del[#del + 1] = tag .. ':use:' .. h
 end
 for _, name in ipairs(redis.call('SMEMBERS', tag .. ':upstreams')) do
   del[#del + 1] = tag .. ':up:' .. name
