@@ -19,7 +19,8 @@ import (
 // workspace subscribed to its type, signed and retried with backoff, each
 // attempt recorded with the store's RecordDelivery; and, with a Mailer, by
 // e-mail to the workspace's owners and admins. It is safe for concurrent
-// use. Raise only queues; workers send. Retries live in memory: those still
+// use. Raise only queues; workers send. A failed webhook lookup (store
+// down) is retried on the same backoff. Retries live in memory: those still
 // waiting when Close is called are abandoned (logged and recorded so), and
 // none survives a restart.
 type Dispatcher struct {
@@ -29,6 +30,7 @@ type Dispatcher struct {
 
 	events  chan queued    // bounded: cfg.QueueSize
 	retries chan *delivery // retries whose backoff has passed
+	again   chan *queued   // events whose webhook lookup failed, after their backoff
 
 	mu       sync.RWMutex // Raise holds it shared, Close exclusive, so nothing is queued after Close
 	closed   bool
@@ -45,7 +47,8 @@ var _ Alerter = (*Dispatcher)(nil)
 // queued is an event with its JSON body, marshalled when raised.
 type queued struct {
 	Event
-	body []byte
+	body    []byte
+	lookups int // failed webhook lookups so far
 }
 
 // delivery is one event on its way to one webhook.
@@ -67,7 +70,7 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 		return nil, fmt.Errorf("notify: dispatcher metrics: %w", err)
 	}
 	d := &Dispatcher{cfg: cfg, client: newWebhookClient(cfg), m: m,
-		events: make(chan queued, cfg.QueueSize), retries: make(chan *delivery), stop: make(chan struct{})}
+		events: make(chan queued, cfg.QueueSize), retries: make(chan *delivery), again: make(chan *queued), stop: make(chan struct{})}
 	d.base, d.cancel = context.WithCancel(context.Background())
 	d.wg.Add(cfg.Workers)
 	for range cfg.Workers {
@@ -142,9 +145,11 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	select {
 	case <-done:
 		d.cancel()
+		d.client.CloseIdleConnections()
 		return nil
 	case <-ctx.Done():
 		d.cancel()
+		d.client.CloseIdleConnections()
 		return fmt.Errorf("notify: dispatcher close: %w", ctx.Err())
 	}
 }
@@ -169,6 +174,8 @@ func (d *Dispatcher) work() {
 			d.handle(&q)
 		case r := <-d.retries:
 			d.attempt(r)
+		case q := <-d.again:
+			d.handle(q)
 		case <-d.stop:
 			for {
 				select {
@@ -188,7 +195,8 @@ func (d *Dispatcher) handle(q *queued) {
 	hooks, err := d.cfg.Store.ListWebhooks(ctx, q.Workspace)
 	cancel()
 	if err != nil {
-		d.cfg.Logger.Error("alert webhooks not sent: cannot list webhooks", "event", q.ID, "workspace", q.Workspace, "err", err)
+		d.lookupFailed(q, err)
+		return
 	}
 	for _, h := range hooks {
 		if subscribed(h, q.Type) {

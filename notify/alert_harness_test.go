@@ -217,18 +217,32 @@ func (e *env) deliveries(hook string) []store.Delivery {
 // waitDeliveries polls the store until ok accepts the hook's deliveries.
 func (e *env) waitDeliveries(hook string, ok func([]store.Delivery) bool) []store.Delivery {
 	e.t.Helper()
+	var ds []store.Delivery
+	if !poll(func() bool { ds = e.deliveries(hook); return ok(ds) }) {
+		e.t.Fatalf("deliveries never reached the expected state: %+v", ds)
+	}
+	return ds
+}
+
+// eventually fails the test unless cond holds within failAfter.
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	if !poll(cond) {
+		t.Fatal("condition never held")
+	}
+}
+
+// poll checks cond every 2 ms until it holds (true) or failAfter passes.
+func poll(cond func() bool) bool {
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(failAfter)
-	for {
-		ds := e.deliveries(hook)
-		if ok(ds) {
-			return ds
-		}
+	for !cond() {
 		select {
 		case <-tick.C:
 		case <-deadline:
-			e.t.Fatalf("deliveries never reached the expected state: %+v", ds)
+			return false
 		}
 	}
+	return true
 }

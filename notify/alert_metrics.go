@@ -12,6 +12,7 @@ const (
 	dropFull         = "queue_full"
 	dropClosed       = "closed"
 	dropInvalid      = "invalid"
+	dropStore        = "store_error" // the webhook lookup failed for good
 )
 
 // alertMetrics are the Dispatcher's counters. They carry no workspace,
@@ -32,7 +33,7 @@ func newAlertMetrics(reg *prometheus.Registry) (*alertMetrics, error) {
 		}, []string{"outcome"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tollgate_alerts_dropped_total",
-			Help: "Alert events dropped before delivery, by reason: queue_full, closed, invalid.",
+			Help: "Alert events dropped before delivery, by reason: queue_full, closed, invalid, store_error.",
 		}, []string{"reason"}),
 		emails: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tollgate_alert_emails_total",

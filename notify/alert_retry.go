@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -71,6 +72,36 @@ func (d *Dispatcher) schedule(x *delivery, delay time.Duration, last store.Deliv
 		d.m.attempts.WithLabelValues(outcomeAbandoned).Inc()
 		d.record(&last)
 		d.logAbandoned(x, next.attempt)
+	}()
+}
+
+// lookupFailed retries the webhook lookup of q after the backoff, as an
+// attempt would be retried, so that a store outage does not lose the alert;
+// a workspace that no longer exists, the last attempt or shutdown drop it
+// (logged and counted).
+func (d *Dispatcher) lookupFailed(q *queued, err error) {
+	q.lookups++
+	log := d.cfg.Logger.With("event", q.ID, "type", q.Type, "workspace", q.Workspace, "lookups", q.lookups)
+	if errors.Is(err, store.ErrNotFound) || q.lookups >= d.cfg.MaxAttempts || d.stopping() {
+		d.m.dropped.WithLabelValues(dropStore).Inc()
+		log.Error("alert lost: cannot list the workspace's webhooks", "err", err)
+		return
+	}
+	log.Warn("alert delayed: cannot list the workspace's webhooks; will retry", "err", err)
+	d.wg.Add(1) // a worker's count is held, so Close's Wait has not returned
+	go func() {
+		defer d.wg.Done()
+		select {
+		case <-d.cfg.Clock.After(d.delay(q.lookups, 0)):
+			select {
+			case d.again <- q:
+				return
+			case <-d.stop:
+			}
+		case <-d.stop:
+		}
+		d.m.dropped.WithLabelValues(dropClosed).Inc()
+		log.Warn("alert lost at shutdown: its webhooks were never listed")
 	}()
 }
 
