@@ -36,25 +36,26 @@ func (o *output) between(end int, drop bool) {
 	o.pass(end)
 }
 
-// endEvent sends the event that ends at p[end-1], changed as a says.
+// endEvent sends the event that ends at p[end-1], changed as a says. Only
+// a changed event is gathered whole (in hold when it began in an earlier
+// call); an unchanged one goes out as held bytes plus p, uncopied.
 func (s *Stream) endEvent(o *output, end int, a action) {
-	raw := o.p[o.emitted:end]
-	if s.held {
-		s.hold = append(s.hold, raw...)
-		raw = s.hold
-	}
-	switch {
-	case a.drop || a.cutTo > a.cutFrom:
+	if a.drop || a.cutTo > a.cutFrom {
+		raw := o.p[o.emitted:end]
+		if s.held {
+			s.hold = append(s.hold, raw...)
+			raw = s.hold
+		}
 		o.toDst()
 		n := len(o.dst)
 		o.dst = rewrite(o.dst, raw, a)
 		s.dropLF = len(o.dst) == n && raw[len(raw)-1] == '\r'
 		o.emitted = end
-	case s.held:
-		o.toDst()
-		o.dst = append(o.dst, raw...)
-		o.emitted = end
-	default:
+	} else {
+		if s.held {
+			o.toDst()
+			o.dst = append(o.dst, s.hold...)
+		}
 		o.pass(end)
 	}
 	s.hold, s.held = s.hold[:0], false
