@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"net"
@@ -17,23 +18,47 @@ var body = []byte(`{"id":"chatcmpl-bench0000000000000000000001","object":"chat.c
 	`"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,` +
 	`"total_tokens":16}}`)
 
-// handle answers every request the same way. It does not read the request
-// body beyond what fasthttp already parsed, and allocates nothing.
-func handle(ctx *fasthttp.RequestCtx) {
+// streamFlag is what marks a request that asks for a stream. Clients write
+// it without spaces (the benchmark's and the OpenAI SDKs do).
+var streamFlag = []byte(`"stream":true`)
+
+// mock answers requests: JSON, or the SSE stream when asked for one.
+type mock struct {
+	sse *sseBody
+}
+
+// handle answers a request that asks for a stream with the SSE body, and
+// any other with the JSON body. The JSON answer allocates nothing; the
+// stream is written from precomputed groups.
+func (m *mock) handle(ctx *fasthttp.RequestCtx) {
+	if bytes.Contains(ctx.Request.Body(), streamFlag) {
+		ctx.SetContentType("text/event-stream")
+		ctx.Response.Header.Set("Cache-Control", "no-cache")
+		ctx.SetBodyStreamWriter(m.sse.writeTo)
+		return
+	}
 	ctx.SetContentType("application/json")
 	ctx.SetBody(body)
 }
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
+	events := flag.Int("events", 200, "content events in a streamed answer")
+	flush := flag.Int("flush", 10, "events written per write and flush of a streamed answer")
 	flag.Parse()
+	sse, err := newSSEBody(*events, *flush)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	ln, err := net.Listen("tcp4", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "upstream:", err)
 		os.Exit(1)
 	}
 	fmt.Println(ln.Addr().String())
-	srv := &fasthttp.Server{Handler: handle, Name: "bench-upstream", NoDefaultDate: true}
+	m := &mock{sse: sse}
+	srv := &fasthttp.Server{Handler: m.handle, Name: "bench-upstream", NoDefaultDate: true}
 	if err := srv.Serve(ln); err != nil {
 		fmt.Fprintln(os.Stderr, "upstream:", err)
 		os.Exit(1)
