@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/tollgate-dev/tollgate/limiter"
 	"github.com/tollgate-dev/tollgate/store"
@@ -25,17 +26,23 @@ const (
 	failHeaderTooLarge
 	failBadRequest
 	failAmbiguousModel
+	failUnknownModel
 	failUnknownToken
 	failRevoked
 	failUnknownUpstream
 	failForbidden
 	failRoleForbidden
 	failLimited
+	failSpendCapped
+	failNoCredits
 	failUnavailable
 	failUpstreamDown
 	failUpstreamTimeout
 	failUpstreamBusy
 )
+
+// failNone is no failure; it indexes nothing in failures.
+const failNone failure = 255
 
 // failureInfo is the status and OpenAI-shaped error of a failure. Messages
 // are constants without quotes or backslashes, so they need no escaping.
@@ -57,12 +64,15 @@ var failures = [...]failureInfo{
 	failHeaderTooLarge:  {431, "invalid_request_error", "headers_too_large", "The request headers exceed the gateway limit.", false},
 	failBadRequest:      {400, "invalid_request_error", "bad_request", "The request could not be parsed.", false},
 	failAmbiguousModel:  {400, "invalid_request_error", "ambiguous_model", "The request body names its model more than once.", false},
+	failUnknownModel:    {400, "invalid_request_error", "unknown_model", "The model has no price in this gateway's price table: ", true},
 	failUnknownToken:    {401, "authentication_error", limiter.Unknown.String(), "The API token is not known.", true},
 	failRevoked:         {401, "authentication_error", limiter.Revoked.String(), "The API token was revoked or has expired, or its member was removed.", true},
 	failUnknownUpstream: {404, "not_found_error", limiter.UpstreamUnknown.String(), "No such upstream in this workspace.", true},
 	failForbidden:       {403, "permission_error", limiter.Forbidden.String(), "This token may not use this upstream.", true},
 	failRoleForbidden:   {403, "permission_error", limiter.RoleForbidden.String(), "The member's role (reader) may not use the gateway.", true},
 	failLimited:         {429, "rate_limit_error", "rate_limit", "Rate limit reached.", true},
+	failSpendCapped:     {429, "rate_limit_error", "spend_cap", "Monthly cap reached.", true},
+	failNoCredits:       {402, "insufficient_quota", limiter.NoCredits.String(), "Insufficient credits: the workspace's balance cannot cover this request's estimated cost.", true},
 	failUnavailable:     {503, "service_unavailable_error", limiter.Unavailable.String(), "The gateway cannot reach its store; try again shortly.", true},
 	failUpstreamDown:    {502, "upstream_error", "upstream_unreachable", "The upstream could not be reached.", false},
 	failUpstreamTimeout: {504, "upstream_error", "upstream_timeout", "The upstream did not answer in time.", false},
@@ -84,31 +94,50 @@ func failureOf(o limiter.Outcome) failure {
 		return failRoleForbidden
 	case limiter.Limited:
 		return failLimited
+	case limiter.SpendCapped:
+		return failSpendCapped
+	case limiter.NoCredits:
+		return failNoCredits
 	}
 	return failUnavailable
 }
 
 // fail is the one place that answers a request with an error: it sets the
-// status, the rate-limit headers of a 429, and the JSON body
+// status, the rate-limit headers of a 429 (Retry-After alone for a monthly
+// cap, whose window is not a minute), and the JSON body
 // {"error":{"message","type","code"}}, and counts denials by reason. d may
 // be nil when no decision was made.
 func (g *Gateway) fail(ctx *fasthttp.RequestCtx, f failure, d *limiter.Decision) {
+	g.failWith(ctx, f, d, "")
+}
+
+// failWith is fail with detail appended to the message as a JSON string
+// (the unknown model's name).
+func (g *Gateway) failWith(ctx *fasthttp.RequestCtx, f failure, d *limiter.Decision, detail string) {
 	info := &failures[f]
-	limited := f == failLimited && d != nil
+	scoped := (f == failLimited || f == failSpendCapped) && d != nil
 	ctx.Response.Reset()
 	ctx.Response.Header.SetNoDefaultContentType(true)
 	ctx.SetStatusCode(info.status)
 	ctx.Response.Header.SetContentType("application/json")
 	code := info.code
-	if limited {
+	if scoped {
 		code = d.Scope.Code()
-		setRateHeaders(&ctx.Response.Header, d, true)
+		if f == failLimited {
+			setRateHeaders(&ctx.Response.Header, d, true)
+		} else {
+			setRetryAfter(&ctx.Response.Header, d)
+		}
 	}
 	var b [512]byte
 	body := append(b[:0], `{"error":{"message":"`...)
-	if limited {
+	switch {
+	case scoped:
 		body = limitMessage(body, d)
-	} else {
+	case detail != "":
+		body = append(body, info.message...)
+		body = appendJSONText(body, detail, maxDetail)
+	default:
 		body = append(body, info.message...)
 	}
 	body = append(body, `","type":"`...)
@@ -122,15 +151,99 @@ func (g *Gateway) fail(ctx *fasthttp.RequestCtx, f failure, d *limiter.Decision)
 	}
 }
 
-// limitMessage appends a sentence naming the exhausted limit of d.
+// maxDetail bounds the bytes of a detail quoted in an error message.
+const maxDetail = 160
+
+// limitMessage appends a sentence naming the exhausted limit of d, in its
+// unit: requests or tokens per minute, credits or tokens per billing period.
 func limitMessage(dst []byte, d *limiter.Decision) []byte {
-	dst = append(dst, "Rate limit reached: "...)
+	capped := d.Outcome == limiter.SpendCapped
+	if capped {
+		dst = append(dst, "Monthly cap reached: "...)
+	} else {
+		dst = append(dst, "Rate limit reached: "...)
+	}
 	dst = append(dst, d.Scope.Code()...)
 	dst = append(dst, " allows "...)
-	dst = strconv.AppendInt(dst, d.Limit, 10)
-	dst = append(dst, " requests per minute. Retry after "...)
+	switch d.Scope {
+	case limiter.ScopeMemberSpend, limiter.ScopeKeySpend, limiter.ScopeKeyModelSpend:
+		dst = appendCredits(dst, d.Limit)
+		dst = append(dst, " credits"...)
+	default:
+		dst = strconv.AppendInt(dst, d.Limit, 10)
+		if isTokenScope(d.Scope) {
+			dst = append(dst, " tokens"...)
+		} else {
+			dst = append(dst, " requests"...)
+		}
+	}
+	if capped {
+		dst = append(dst, " per billing period. Retry after "...)
+	} else {
+		dst = append(dst, " per minute. Retry after "...)
+	}
 	dst = strconv.AppendInt(dst, ceilSeconds(d.RetryAfter, 1), 10)
 	dst = append(dst, " s."...)
+	return dst
+}
+
+// isTokenScope reports whether s counts tokens rather than requests.
+func isTokenScope(s limiter.Scope) bool {
+	switch s {
+	case limiter.ScopeMemberTokens, limiter.ScopeKeyTokens, limiter.ScopeWorkspaceTokens,
+		limiter.ScopeKeyModelTokens, limiter.ScopeKeyModelTokensMonth:
+		return true
+	}
+	return false
+}
+
+// appendCredits appends µc micro-credits as a decimal number of credits,
+// such as 2.5, without trailing zeros.
+func appendCredits(dst []byte, micro int64) []byte {
+	if micro < 0 {
+		dst = append(dst, '-')
+		micro = -micro
+	}
+	dst = strconv.AppendInt(dst, micro/store.MicroPerCredit, 10)
+	frac := micro % store.MicroPerCredit
+	if frac == 0 {
+		return dst
+	}
+	var digits [6]byte
+	for i := 5; i >= 0; i-- {
+		digits[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	n := 6
+	for n > 0 && digits[n-1] == '0' {
+		n--
+	}
+	dst = append(dst, '.')
+	return append(dst, digits[:n]...)
+}
+
+// appendJSONText appends s as the contents of a JSON string, escaping
+// quotes, backslashes and control characters and replacing invalid UTF-8
+// with '?', cut after at most limit bytes of s with "..." after a cut.
+func appendJSONText(dst []byte, s string, limit int) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); {
+		if i >= limit {
+			return append(dst, "..."...)
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch c := s[i]; {
+		case r == utf8.RuneError && n == 1:
+			dst = append(dst, '?')
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, s[i:i+n]...)
+		}
+		i += n
+	}
 	return dst
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -59,6 +60,13 @@ type Config struct {
 	// upstreams is re-read: a public upstream added or deleted reaches this
 	// replica's admission within it (plus one store call). Default 2 s.
 	PublicRefresh time.Duration
+	// DrainTimeout and DrainBytes bound how long and how much of an LLM
+	// response the gateway reads on after its client went away, to settle
+	// the usage the upstream bills (see drain.go). Defaults 2 min and
+	// 64 MiB. The time is checked between reads, each of which
+	// IdleTimeout bounds.
+	DrainTimeout time.Duration
+	DrainBytes   int64
 }
 
 // Validate reports the first field that cannot be used.
@@ -82,6 +90,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gateway: PublicRefresh is negative (%s)", c.PublicRefresh)
 	case c.MaxConnsPerUpstream < 0:
 		return fmt.Errorf("gateway: MaxConnsPerUpstream is negative (%d)", c.MaxConnsPerUpstream)
+	case c.DrainTimeout < 0:
+		return fmt.Errorf("gateway: DrainTimeout is negative (%s)", c.DrainTimeout)
+	case c.DrainBytes < 0:
+		return fmt.Errorf("gateway: DrainBytes is negative (%d)", c.DrainBytes)
 	}
 	return nil
 }
@@ -99,6 +111,10 @@ func (c Config) withDefaults() Config {
 	def(&c.ClientReadTimeout, time.Minute)
 	def(&c.ClientIdleTimeout, 2*time.Minute)
 	def(&c.PublicRefresh, 2*time.Second)
+	def(&c.DrainTimeout, 2*time.Minute)
+	if c.DrainBytes == 0 {
+		c.DrainBytes = 64 << 20
+	}
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 32 << 20
 	}
@@ -118,7 +134,15 @@ type Deps struct {
 	Upstreams Upstreams
 	Metrics   *metrics.Metrics
 	Meter     Meter // nil records no usage
-	Logger    *slog.Logger
+	// Settler takes every admitted request's settlement (usage, cost and
+	// audit record); nil turns metering off: no request id, no hold, no
+	// settlement. Prices gives the price table; nil prices nothing.
+	Settler Settler
+	Prices  PriceBook
+	Logger  *slog.Logger
+	// Now is the clock of latencies, settlement times and drain bounds;
+	// nil means time.Now.
+	Now func() time.Time
 	// Dial connects to an upstream address (host:port); nil dials TCP. It
 	// lets tests and benchmarks use in-memory listeners.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -139,6 +163,14 @@ type Gateway struct {
 	srv     *fasthttp.Server
 	none    *metrics.Upstream
 	dialer  func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	settler       Settler
+	prices        PriceBook
+	ids           *requestIDs
+	now           func() time.Time
+	drains        inflight // bodies read on after their client left
+	unpricedSeen  sync.Map // model → struct{}: logged once (settle.go)
+	unpricedCount atomic.Int64
 }
 
 // New returns a gateway. It panics if cfg does not Validate or a required
@@ -153,7 +185,11 @@ func New(cfg Config, deps Deps) *Gateway {
 	g := &Gateway{
 		cfg: cfg.withDefaults(), adm: deps.Admitter, ups: deps.Upstreams,
 		met: deps.Metrics, meter: deps.Meter, log: deps.Logger,
-		routes: routeCache{m: make(map[string]*route)},
+		routes:  routeCache{m: make(map[string]*route)},
+		settler: deps.Settler, prices: deps.Prices, ids: newRequestIDs(), now: deps.Now,
+	}
+	if g.now == nil {
+		g.now = time.Now
 	}
 	g.dialer = deps.Dial
 	if g.dialer == nil {
@@ -179,6 +215,11 @@ type state struct {
 	ev    meter.Event
 	uri   []byte
 	model []byte // the request's model when its JSON string had escapes
+	scan  bodyScan
+	named string // the model the body names, valid name or not: what is priced
+	rid   []byte // the request id
+	body  []byte // the request body rewritten with include_usage (metering.go)
+	tk    ticket // the settlement's facts, until the response body takes them
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -188,7 +229,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	start := time.Now()
 	st := statePool.Get().(*state)
 	um, waited := g.serve(ctx, st)
-	st.req, st.ev = limiter.Request{}, meter.Event{}
+	st.req, st.ev, st.tk, st.scan, st.named = limiter.Request{}, meter.Event{}, ticket{}, bodyScan{}, ""
 	st.dec.Clear()
 	statePool.Put(st)
 	um.Count(ctx.Response.StatusCode())
@@ -199,31 +240,10 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 // metrics of the upstream the request was counted against and how long it
 // waited for the upstream.
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream, time.Duration) {
-	if len(ctx.Request.Body()) > g.cfg.MaxBodyBytes {
-		g.fail(ctx, failTooLarge, nil)
-		return g.none, 0
-	}
-	tok := credential(&ctx.Request.Header)
-	if len(tok) == 0 {
-		g.fail(ctx, failMissingToken, nil)
-		return g.none, 0
-	}
-	p, err := token.Parse(tok)
-	if err != nil {
-		g.fail(ctx, failInvalidToken, nil)
-		return g.none, 0
-	}
-	if p.Kind != token.Member && p.Kind != token.Key { // operator tokens, invitation codes
-		g.fail(ctx, failNotGatewayToken, nil)
-		return g.none, 0
-	}
-	name, rest, ok := parseRoute(ctx.Request.Header.RequestURI())
-	if !ok {
-		g.fail(ctx, failNoRoute, nil)
-		return g.none, 0
-	}
-	if !cleanRest(rest) {
-		g.fail(ctx, failBadPath, nil)
+	start := g.now()
+	name, rest, tok, p, f := g.check(ctx)
+	if f != failNone {
+		g.fail(ctx, f, nil)
 		return g.none, 0
 	}
 	model, ok := requestModel(&ctx.Request, st)
@@ -232,20 +252,29 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		return g.none, 0
 	}
 	pub := g.public.cur.Load()
-	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok), Upstream: alias(name),
-		Public: pub.has(name), Model: model}
+	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok),
+		Upstream: alias(name), Public: pub.has(name), Model: model}
+	if f, detail := g.meterRequest(ctx, st, rest); f != failNone {
+		g.failWith(ctx, f, nil, detail)
+		return g.none, 0
+	}
 	// Not ctx: fasthttp cancels it when shutdown begins, which would turn a
 	// request still being served into a store failure. Stores bound their
 	// own latency.
 	g.adm.Admit(context.Background(), &st.req, &st.dec)
 	if st.dec.Outcome != limiter.Allowed {
+		if st.dec.CapNotice && g.settler != nil {
+			g.settler.CapReached(st.req.Workspace, &st.dec, st.named)
+		}
 		g.fail(ctx, failureOf(st.dec.Outcome), &st.dec)
 		return g.none, 0
 	}
+	g.admitted(ctx, st, name, rest, model, start)
 	rt, err := g.routeFor(p.Workspace, name, pub, st)
 	if err != nil {
 		g.log.Warn("gateway: upstream configuration unavailable", "err", err)
 		g.fail(ctx, storeFailure(err), nil)
+		g.settleNow(st, ctx.Response.StatusCode(), nil, endGateway)
 		return g.none, 0
 	}
 	waited := g.proxy(ctx, rt, rest, st)
@@ -255,6 +284,34 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.meter.Record(&st.ev)
 	}
 	return rt.metrics, waited
+}
+
+// check runs the checks that need no store: body size, a well-formed
+// gateway token, a route without dot segments. It returns the route's
+// upstream name and rest, the token and its parsed form, or the failure.
+func (g *Gateway) check(ctx *fasthttp.RequestCtx) (name, rest, tok []byte, p token.Parsed, f failure) {
+	if len(ctx.Request.Body()) > g.cfg.MaxBodyBytes {
+		return nil, nil, nil, p, failTooLarge
+	}
+	tok = credential(&ctx.Request.Header)
+	if len(tok) == 0 {
+		return nil, nil, nil, p, failMissingToken
+	}
+	p, err := token.Parse(tok)
+	if err != nil {
+		return nil, nil, nil, p, failInvalidToken
+	}
+	if p.Kind != token.Member && p.Kind != token.Key { // operator tokens, invitation codes
+		return nil, nil, nil, p, failNotGatewayToken
+	}
+	name, rest, ok := parseRoute(ctx.Request.Header.RequestURI())
+	if !ok {
+		return nil, nil, nil, p, failNoRoute
+	}
+	if !cleanRest(rest) {
+		return nil, nil, nil, p, failBadPath
+	}
+	return name, rest, tok, p, failNone
 }
 
 // routeFor returns the route the decision chose: the public workspace's at
@@ -283,14 +340,25 @@ func alias(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) 
 func (g *Gateway) Serve(ln net.Listener) error { return g.srv.Serve(ln) }
 
 // Shutdown stops accepting connections and waits for in-flight requests and
-// streams to finish. When ctx ends first, it cuts every remaining client and
-// upstream connection and returns ctx's error.
+// streams to finish, and for responses still read after their client left
+// (drain.go). When ctx ends first, it cuts every remaining client and
+// upstream connection, waits for the requests so cut to be settled, and
+// returns ctx's error. Every admitted request has been handed to the
+// Settler when it returns, so the Settler can be closed next.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.stopPublic()
 	err := g.srv.ShutdownWithContext(ctx)
+	if err == nil {
+		select {
+		case <-g.drains.idle():
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	}
 	if err != nil {
 		g.clients.closeAll()
 		g.conns.closeAll()
+		<-g.drains.idle() // reads on cut connections fail at once
 	}
 	return err
 }

@@ -51,6 +51,13 @@ func setRateHeaders(h *fasthttp.ResponseHeader, d *limiter.Decision, limited boo
 	h.SetBytesV("RateLimit", v)
 }
 
+// setRetryAfter sets only Retry-After from d: a monthly cap's window is a
+// billing period, which the per-minute RateLimit headers cannot describe.
+func setRetryAfter(h *fasthttp.ResponseHeader, d *limiter.Decision) {
+	var b [24]byte
+	h.SetBytesV("Retry-After", strconv.AppendInt(b[:0], ceilSeconds(d.RetryAfter, 1), 10))
+}
+
 // appendScope appends the quoted policy name of s, such as "member".
 func appendScope(dst []byte, s limiter.Scope) []byte {
 	dst = append(dst, '"')

@@ -20,33 +20,34 @@ const maxModelEscaped = 6 * 128
 // disagree on which one counts (Go's decoder matches keys in any case and
 // takes the last, Python's takes the exact "model"), so such a body could
 // slip past a per-model limit and is refused instead.
+// It also leaves in st.scan what the scan found for the estimate, and in
+// st.named the model as the body names it, valid name or not (a name too
+// long to decode stays raw): that is what the price table prices.
 // It scans the body once without decoding it and does not allocate: the
-// result aliases the body, or st.model when the string had escapes, which
+// results alias the body, or st.model when the string had escapes, which
 // are decoded so that "gpt\u002d4o" counts as "gpt-4o". Like common JSON
 // decoders, the last of duplicate keys wins.
 func requestModel(req *fasthttp.Request, st *state) (model string, ok bool) {
+	st.scan, st.named = bodyScan{}, ""
 	if !req.Header.IsPost() {
 		return "", true
 	}
-	raw, escaped, n := scanModel(req.Body())
-	if n > 1 {
+	st.scan = scanBody(req.Body())
+	raw := st.scan.model
+	if st.scan.models > 1 {
 		return "", false
 	}
 	if raw == nil {
 		return "", true
 	}
-	if escaped {
-		if len(raw) > maxModelEscaped {
-			return "", true
+	if st.scan.escaped && len(raw) <= maxModelEscaped {
+		if m, ok := unescapeJSON(st.model[:0], raw); ok {
+			st.model, raw = m, m
 		}
-		var ok bool
-		if st.model, ok = unescapeJSON(st.model[:0], raw); !ok {
-			return "", true
-		}
-		raw = st.model
 	}
-	if s := alias(raw); store.ValidModelName(s) {
-		return s, true
+	st.named = alias(raw)
+	if store.ValidModelName(st.named) { // a name left escaped has a backslash: never valid
+		return st.named, true
 	}
 	return "", true
 }

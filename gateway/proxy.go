@@ -12,6 +12,9 @@ import (
 func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st *state) (waited time.Duration) {
 	req := fasthttp.AcquireRequest()
 	st.uri = buildRequest(req, ctx, rt, rest, st.uri)
+	if st.tk.injected {
+		req.SetBodyRaw(st.body) // the body asking for usage in the stream (metering.go)
+	}
 	resp := fasthttp.AcquireResponse()
 	sent := time.Now()
 	err := rt.client.Do(req, resp)
@@ -21,12 +24,13 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st *st
 		fasthttp.ReleaseResponse(resp)
 		g.log.Warn("gateway: upstream request failed", "upstream", rt.name, "err", err)
 		g.fail(ctx, upstreamFailure(err), nil)
+		g.settleNow(st, ctx.Response.StatusCode(), nil, endGateway)
 		return waited
 	}
 	rt.metrics.ObserveUpstream(waited)
 	copyResponseHeaders(&ctx.Response.Header, &resp.Header)
 	setRateHeaders(&ctx.Response.Header, &st.dec, false)
-	g.sendBody(ctx, resp, rt, sent)
+	g.sendBody(ctx, resp, rt, sent, st)
 	return waited
 }
 
