@@ -20,11 +20,16 @@ func provision(args []string) (string, error) {
 	gateway := fs.String("gateway", "", "gateway base URL, e.g. http://127.0.0.1:9090")
 	upstream := fs.String("upstream", "", "mock upstream base URL")
 	path := fs.String("path", "/mock/v1/chat/completions", "gateway path probed once")
+	credits := fs.String("credits", "", "top up the workspace with this many credits (a decimal, e.g. 1000000); needs a pricing section for them to matter")
+	memberCap := fs.Int64("member-cap", 0, "member monthly spend cap in micro-credits; 0 sets none")
 	if err := fs.Parse(args); err != nil {
 		return "", err
 	}
 	if *admin == "" || *gateway == "" || *upstream == "" {
 		return "", errors.New("setup: provision needs -admin, -gateway and -upstream")
+	}
+	if *memberCap < 0 {
+		return "", fmt.Errorf("setup: -member-cap must not be negative, got %d", *memberCap)
 	}
 	op := os.Getenv("TOLLGATE_BENCH_OPERATOR")
 	if op == "" {
@@ -43,9 +48,24 @@ func provision(args []string) (string, error) {
 	if _, err := c.do("POST", "/v1/workspaces/"+ws+"/upstreams", up, "register upstream"); err != nil {
 		return "", err
 	}
-	member, err := c.createMember(ws, "bench@example.com")
+	if *credits != "" {
+		topup := map[string]any{"credits": *credits, "note": "benchmark"}
+		if _, err := c.do("POST", "/v1/workspaces/"+ws+"/credits/topup", topup, "top up credits"); err != nil {
+			return "", err
+		}
+	}
+	member, id, err := c.createMember(ws, "bench@example.com")
 	if err != nil {
 		return "", err
+	}
+	if *memberCap > 0 {
+		if id == "" {
+			return "", errors.New("setup: set member cap: the create member response has no member id")
+		}
+		limit := map[string]any{"monthly_credits": *memberCap}
+		if _, err := c.do("PATCH", "/v1/workspaces/"+ws+"/members/"+id, limit, "set member cap"); err != nil {
+			return "", err
+		}
 	}
 	if err := probe(strings.TrimRight(*gateway, "/")+*path, member); err != nil {
 		return "", err
@@ -70,24 +90,28 @@ func (c client) createWorkspace(name string) (string, error) {
 }
 
 // createMember adds a member and returns its token, which the response
-// carries either as a string or as an object with a token field.
-func (c client) createMember(ws, email string) (string, error) {
+// carries either as a string or as an object with a token field, and its
+// member id.
+func (c client) createMember(ws, email string) (tok, id string, err error) {
 	m, err := c.do("POST", "/v1/workspaces/"+ws+"/members",
 		map[string]any{"email": email, "role": "member"}, "create member")
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	if o, ok := m["member"].(map[string]any); ok {
+		id = pick(o, "id")
 	}
 	if t := pick(m, "token"); t != "" {
-		return t, nil
+		return t, id, nil
 	}
 	if o, ok := m["token"].(map[string]any); ok {
 		for _, k := range []string{"token", "value", "secret"} {
 			if t := pick(o, k); t != "" {
-				return t, nil
+				return t, id, nil
 			}
 		}
 	}
-	return "", fmt.Errorf("setup: create member: response has no token (fields: %s)", keys(m))
+	return "", "", fmt.Errorf("setup: create member: response has no token (fields: %s)", keys(m))
 }
 
 func pick(m map[string]any, k string) string {
