@@ -16,7 +16,7 @@ import (
 )
 
 // stores lists the real backends every Dispatcher test runs on.
-var stores = map[string]opener{"embedded": openEmbedded}
+var stores = map[string]opener{"embedded": openEmbedded, "redis": openRedis}
 
 // eachStore runs f as a subtest on every backend.
 func eachStore(t *testing.T, f func(t *testing.T, open opener)) {

@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/internal/redistest"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/store/embedded"
+	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 	"github.com/tollgate-dev/tollgate/token"
 )
 
@@ -132,6 +134,21 @@ type fullStore interface {
 
 // opener opens a fresh real store whose clock is now.
 type opener func(t *testing.T, now func() time.Time) fullStore
+
+// openRedis starts a redis-server for the test and opens a store on it.
+func openRedis(t *testing.T, now func() time.Time) fullStore {
+	return openRedisOn(t, redistest.Start(t), now, 0)
+}
+
+// openRedisOn opens a store on srv with timeout per call (0: default).
+func openRedisOn(t *testing.T, srv *redistest.Server, now func() time.Time, timeout time.Duration) fullStore {
+	s, err := redisstore.New(context.Background(), redisstore.Options{URL: srv.URL(), Now: now, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
 
 func openEmbedded(t *testing.T, now func() time.Time) fullStore {
 	s, err := embedded.Open(t.TempDir(), embedded.Options{Clock: now})

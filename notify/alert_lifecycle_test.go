@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/tollgate-dev/tollgate/internal/redistest"
 	"github.com/tollgate-dev/tollgate/store"
 )
 
@@ -106,4 +107,22 @@ func TestWebhookLookupIsRetriedThenDropped(t *testing.T) {
 			t.Fatalf("%d more waits after the last lookup", len(e.clock.armed))
 		}
 	})
+}
+
+// TestAlertSurvivesARedisStall: a Redis that stops answering for a while delays the alert; it is delivered once Redis is back.
+func TestAlertSurvivesARedisStall(t *testing.T) {
+	srv := redistest.Start(t)
+	open := func(t *testing.T, now func() time.Time) fullStore {
+		return openRedisOn(t, srv, now, 200*time.Millisecond)
+	}
+	e := newEnv(t, open, func(c *DispatcherConfig) { c.StoreTimeout = 200 * time.Millisecond })
+	rc := newReceiver(t, status(200))
+	h := e.hook(rc.URL)
+	srv.Pause()
+	e.d.Raise(e.ctx, e.low("evt_stall"))
+	wait := e.clock.nextWait(t) // the lookup timed out and is scheduled again
+	srv.Resume()
+	e.clock.Advance(wait)
+	rc.next(t)
+	e.waitDeliveries(h.ID, func(ds []store.Delivery) bool { return len(ds) == 1 && ds[0].Done && ds[0].Status == 200 })
 }
