@@ -76,13 +76,14 @@ wait_tcp() {
 	return 1
 }
 
-# write_lua TARGET TOKEN writes the wrk script: the same POST for every
-# target, with TOKEN as bearer (a same-length placeholder where unused).
+# write_lua TARGET TOKEN writes the wrk script: the same POST (BODY, set by
+# the scenario) for every target, with TOKEN as bearer (a same-length
+# placeholder where unused).
 write_lua() {
 	umask 077
 	cat >"$TMP/$1.lua" <<EOF
 wrk.method = "POST"
-wrk.body = '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+wrk.body = '$BODY'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $2"
 EOF
@@ -95,7 +96,7 @@ probe_200() {
 	tok=$(sed -n 's/.*"Bearer \(.*\)"$/\1/p' "$TMP/$2.lua")
 	[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 		-H "Authorization: Bearer $tok" \
-		--data '{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}' "$1" || true)" = 200 ]
+		--data "$BODY" "$1" || true)" = 200 ]
 }
 
 setup_direct() {
@@ -108,7 +109,10 @@ setup_direct() {
 # setup_nginx writes a plain keep-alive reverse proxy config and starts nginx
 # in the foreground (daemon off), so the master's pid is ours to clean up.
 setup_nginx() {
-	local d=$TMP/nginx port pid
+	local d=$TMP/nginx port pid NGINX_SSE=""
+	# Streams: pass each read on at once, as an operator proxying SSE does
+	# (Tollgate flushes per read too); JSON keeps nginx's default buffering.
+	[ "$SCENARIO" = sse ] && NGINX_SSE=$'\n            proxy_buffering off;'
 	mkdir -p "$d"
 	port=$(free_port "$UP_PORT")
 	cat >"$d/nginx.conf" <<EOF
@@ -136,7 +140,7 @@ http {
         location / {
             proxy_pass http://mock;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
+            proxy_set_header Connection "";$NGINX_SSE
         }
     }
 }
@@ -171,6 +175,20 @@ build_tollgate() {
 	OP_TOKEN=$("$TMP/setup" operator-token)
 }
 
+# PRICING_YAML is the price table of the -money targets: bench-model at
+# 1 credit per 1M input tokens and 2 per 1M output tokens, so a JSON answer
+# (9 + 7 tokens) costs 23 µc and a streamed one (9 + 200) 409 µc; admission
+# holds an estimate from the body size and default_output_tokens.
+# BENCH_CREDITS (credits) and BENCH_MEMBER_CAP (µc) are far above what any
+# run spends, so nothing is refused and every target does the same work.
+PRICING_YAML='pricing:
+  unknown_model: refuse
+  default_output_tokens: 256
+  models:
+    bench-model: {input: 1, output: 2}'
+BENCH_CREDITS=1000000
+BENCH_MEMBER_CAP=1000000000000
+
 start_redis() {
 	[ -n "${REDIS_PID:-}" ] && return 0
 	command -v redis-server >/dev/null || { REDIS_ERR="redis-server not found (apt-get install -y redis-server)"; return 0; }
@@ -188,7 +206,7 @@ setup_tollgate() {
 	local t=$1 port aport cfg pid tok
 	build_tollgate
 	[ -n "${TG_BUILD_ERR:-}" ] && { SKIP[$t]=$TG_BUILD_ERR; return; }
-	if [ "$t" = tollgate-redis ]; then
+	if [[ "$t" == tollgate-redis* ]]; then
 		start_redis
 		[ -n "${REDIS_ERR:-}" ] && { SKIP[$t]=$REDIS_ERR; return; }
 	fi
@@ -198,8 +216,10 @@ setup_tollgate() {
 	(
 		umask 077
 		printf 'listen: 127.0.0.1:%s\nadmin_listen: 127.0.0.1:%s\ndata_dir: %s\n' "$port" "$aport" "$TMP/$t-data"
-		[ "$t" = tollgate-redis ] && printf 'redis_url: redis://127.0.0.1:%s/0\n' "$REDIS_PORT"
+		[[ "$t" == tollgate-redis* ]] && printf 'redis_url: redis://127.0.0.1:%s/0\n' "$REDIS_PORT"
 		printf 'operator_token: %s\nlog:\n  level: warn\n' "$OP_TOKEN"
+		[[ "$t" == *-money ]] && printf '%s\n' "$PRICING_YAML"
+		true
 	) >"$cfg"
 	start_bg "$t" "$TMP/tollgate" serve --config "$cfg"
 	pid=$LAST_PID
@@ -208,8 +228,10 @@ setup_tollgate() {
 		stop_pid "$pid"
 		return
 	fi
+	local money=()
+	[[ "$t" == *-money ]] && money=(-credits "$BENCH_CREDITS" -member-cap "$BENCH_MEMBER_CAP")
 	if ! tok=$(TOLLGATE_BENCH_OPERATOR=$OP_TOKEN "$TMP/setup" provision -admin "http://127.0.0.1:$aport" \
-		-gateway "http://127.0.0.1:$port" -upstream "http://127.0.0.1:$UP_PORT" 2>"$TMP/$t-setup.log"); then
+		-gateway "http://127.0.0.1:$port" -upstream "http://127.0.0.1:$UP_PORT" "${money[@]}" 2>"$TMP/$t-setup.log"); then
 		SKIP[$t]="provisioning failed: $(tr '\n' ' ' <"$TMP/$t-setup.log" | cut -c1-400)"
 		stop_pid "$pid"
 		return
@@ -233,7 +255,7 @@ cpu_ticks() {
 # ticks, upstream ticks, p50 µs, p99 µs, non-2xx responses, socket errors.
 measure() {
 	local r=$1 t=$2 out=$TMP/wrk-$1-$2.txt redis_pids="" p0 p1 q0 q1 u0 u1
-	[ "$t" = tollgate-redis ] && redis_pids=$REDIS_PID
+	[[ "$t" == tollgate-redis* ]] && redis_pids=$REDIS_PID
 	local wrkargs=(-t"$THREADS" -c"$CONNS" -s "$TMP/$t.lua")
 	fg_run timeout $((WARM_S + 15)) wrk "${wrkargs[@]}" -d"${WARM_S}s" "${URL[$t]}" >/dev/null 2>&1 || true
 	# shellcheck disable=SC2086 # pid lists are space-separated on purpose
@@ -258,6 +280,6 @@ measure() {
 	' "$out" >>"$RESULTS"
 	tail -n 1 "$RESULTS" | awk -F'\t' -v hz="$CLK_TCK" '{
 		cpu = ($2 == "direct" || $4 == 0) ? "-" : sprintf("%.1f", $5 * 1e6 / hz / $4)
-		printf "  %-18s %9s req/s  proxy CPU %6s us/req  p50 %6s us  p99 %7s us%s\n", $2, $3, cpu, $8, $9,
+		printf "  %-24s %9s req/s  proxy CPU %6s us/req  p50 %6s us  p99 %7s us%s\n", $2, $3, cpu, $8, $9,
 			($10 + $11 > 0 ? sprintf("  WARNING: %d non-2xx, %d socket errors", $10, $11) : "") }' >&2
 }

@@ -33,13 +33,32 @@ function ratio(a, b) {
 	return sprintf(md ? "%.2f×" : "%.2fx", a / b)
 }
 
+# money prints, for each X-money target measured beside X, the median over
+# rounds of its gateway CPU per request divided by X's in the same round:
+# what the price table, credits and cap (hold at admission, settlement after)
+# cost over no pricing. mdv selects the markdown form.
+function money(mdv,    i, t, base, r, k, a) {
+	for (i = 1; i <= nt; i++) {
+		t = ts[i]
+		if (t !~ /-money$/) continue
+		base = substr(t, 1, length(t) - 6)
+		k = 0
+		for (r = 1; r <= rounds; r++)
+			if ((r, t) in cpur && (r, base) in cpur && cpur[r, base] > 0) a[++k] = cpur[r, t] / cpur[r, base]
+		if (k == 0) continue
+		if (!hdr[mdv]++) print mdv ? "\n| money target | CPU/req vs no pricing (median of same-round ratios) |\n|---|---:|" : "\n## Money vs no pricing (gateway CPU per request, ratio within each round)"
+		if (mdv) printf "| %s | %.2f× |\n", t, median(a, k)
+		else printf "%-24s %.2fx vs %s (median of %d round(s))\n", t, median(a, k), base, k
+	}
+}
+
 {
 	r = $1; t = $2; n = $4
 	line[++nl] = $0
 	push("rps", t, $3)
 	push("p50", t, $8); push("p99", t, $9)
 	p50[r, t] = $8; p99[r, t] = $9; seen[r, t] = 1
-	if (n > 0 && t != "direct") push("cpu", t, $5 * 1e6 / hz / n)
+	if (n > 0 && t != "direct") { push("cpu", t, $5 * 1e6 / hz / n); cpur[r, t] = $5 * 1e6 / hz / n }
 	if (n > 0 && $6 != "-") push("rcpu", t, $6 * 1e6 / hz / n)
 	if (n > 0) push("ucpu", t, $7 * 1e6 / hz / n)
 	if ($10 + $11 > 0) bad[t] += $10 + $11
@@ -55,28 +74,29 @@ END {
 		}
 	}
 	print "## Per round (CPU = µs of CPU per completed request; latencies in µs)"
-	printf "%-5s %-18s %9s %9s %9s %9s %9s %8s %8s %s\n", "round", "target", "req/s", "requests",
+	printf "%-5s %-24s %9s %9s %9s %9s %9s %8s %8s %s\n", "round", "target", "req/s", "requests",
 		"proxy_us", "redis_us", "mock_us", "p50_us", "p99_us", "non2xx/err"
 	for (i = 1; i <= nl; i++) {
 		split(line[i], f, "\t")
 		pc = (f[2] == "direct" || f[4] == 0) ? "-" : sprintf("%.1f", f[5] * 1e6 / hz / f[4])
 		rc = (f[6] == "-" || f[4] == 0) ? "-" : sprintf("%.1f", f[6] * 1e6 / hz / f[4])
 		uc = f[4] == 0 ? "-" : sprintf("%.1f", f[7] * 1e6 / hz / f[4])
-		printf "%-5s %-18s %9s %9s %9s %9s %9s %8s %8s %s\n", f[1], f[2], f[3], f[4], pc, rc, uc,
+		printf "%-5s %-24s %9s %9s %9s %9s %9s %8s %8s %s\n", f[1], f[2], f[3], f[4], pc, rc, uc,
 			f[8], f[9], f[10] "/" f[11]
 	}
 	d = med("rps", "direct"); ng = med("cpu", "nginx")
 	print ""
 	printf "## Medians over %d round(s)\n", rounds
 	md = 0
-	printf "%-18s %9s %8s %10s %8s %9s %9s %10s %9s\n", "target", "req/s", "xdirect", "gw_us/req",
+	printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", "target", "req/s", "xdirect", "gw_us/req",
 		"xnginx", "+p50_us", "+p99_us", "redis_us/r", "mock_us/r"
 	for (i = 1; i <= nt; i++) {
 		t = ts[i]; c = med("cpu", t)
-		printf "%-18s %9s %8s %10s %8s %9s %9s %10s %9s\n", t, fmt(med("rps", t), "%.0f"),
+		printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", t, fmt(med("rps", t), "%.0f"),
 			ratio(med("rps", t), d), fmt(c, "%.1f"), ratio(c, ng), signed(med("a50", t)),
 			signed(med("a99", t)), fmt(med("rcpu", t), "%.1f"), fmt(med("ucpu", t), "%.1f")
 	}
+	money(0)
 	print ""
 	md = 1
 	print "## Markdown (for BENCHMARKS.md)"
@@ -90,6 +110,7 @@ END {
 			t == "direct" ? "—" : signed(med("a50", t)), t == "direct" ? "—" : signed(med("a99", t)),
 			fmt(med("rcpu", t), "%.1f")
 	}
+	money(1)
 	print ""
 	printf "Medians of %d interleaved round(s). Gateway CPU = utime+stime of the proxy process(es) / completed requests.\n", rounds
 	print "Added latency = target minus direct in the same round. One shared 2-core machine runs wrk, the mock and the proxy: compare ratios, not absolutes."

@@ -5,16 +5,19 @@
 #
 #   bench/run.sh            # 3 rounds x 10 s per target
 #   bench/run.sh --quick    # 1 round x 3 s (smoke test); same as QUICK=1
+#   bench/run.sh --stream   # SSE answers of ~200 events; same as SCENARIO=sse
 #
 # Knobs (environment): ROUNDS, DURATION (e.g. 10s), WARMUP (e.g. 2s), THREADS,
-# CONNS, TARGETS ("direct nginx tollgate-embedded tollgate-redis"),
-# NGINX_WORKERS (auto), MAX_SECONDS (overall bound), KEEP_TMP=1 (keep logs),
-# TOLLGATE_BIN (benchmark this binary instead of building ./cmd/tollgate).
+# CONNS, TARGETS ("direct nginx tollgate-embedded tollgate-redis"; also
+# tollgate-embedded-money and tollgate-redis-money: a price table, credits and
+# a member cap), SCENARIO (json or sse), SSE_EVENTS (200), NGINX_WORKERS
+# (auto), MAX_SECONDS (overall bound), KEEP_TMP=1 (keep logs), TOLLGATE_BIN
+# (benchmark this binary instead of building ./cmd/tollgate).
 # See bench/README.md for what is measured and how to read it.
 set -euo pipefail
 
 CMDLINE="$(
-	for v in QUICK ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN; do
+	for v in QUICK SCENARIO SSE_EVENTS ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN; do
 		[ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"
 	done
 	printf '%q' "$0"
@@ -25,8 +28,9 @@ CMDLINE="$(
 for a in "$@"; do
 	case "$a" in
 	--quick) QUICK=1 ;;
-	-h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-	*) echo "run.sh: unknown argument $a (want --quick or --help)" >&2; exit 2 ;;
+	--stream) SCENARIO=sse ;;
+	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "run.sh: unknown argument $a (want --quick, --stream or --help)" >&2; exit 2 ;;
 	esac
 done
 if [ "${QUICK:-0}" = 1 ]; then
@@ -39,6 +43,8 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-50}
 TARGETS=${TARGETS:-"direct nginx tollgate-embedded tollgate-redis"}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
+SCENARIO=${SCENARIO:-json}
+SSE_EVENTS=${SSE_EVENTS:-200}
 
 secs() { # "10s" or "10" -> 10; anything else is an error naming the knob.
 	local v=${2%s}
@@ -49,9 +55,17 @@ DUR_S=$(secs DURATION "$DURATION")
 WARM_S=$(secs WARMUP "$WARMUP")
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: ROUNDS=$ROUNDS: want a positive integer" >&2; exit 2; }
 for t in $TARGETS; do
-	case "$t" in direct | nginx | tollgate-embedded | tollgate-redis) ;;
+	case "$t" in direct | nginx | tollgate-embedded | tollgate-redis | tollgate-embedded-money | tollgate-redis-money) ;;
 	*) echo "run.sh: TARGETS: unknown target $t" >&2; exit 2 ;; esac
 done
+case "$SCENARIO" in
+json) BODY='{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+	LOAD_DESC="POST chat completion, ~70 B body; ~300 B JSON response" ;;
+sse) BODY='{"model":"bench-model","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+	LOAD_DESC="POST streamed chat completion, ~85 B body; SSE response of $SSE_EVENTS content events + usage + [DONE]" ;;
+*) echo "run.sh: SCENARIO=$SCENARIO: want json or sse" >&2; exit 2 ;;
+esac
+[[ "$SSE_EVENTS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: SSE_EVENTS=$SSE_EVENTS: want a positive integer" >&2; exit 2; }
 NT=$(wc -w <<<"$TARGETS")
 MAX_SECONDS=${MAX_SECONDS:-$((180 + ROUNDS * NT * (DUR_S + WARM_S + 10)))}
 
@@ -107,7 +121,7 @@ COMMIT=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo ?)
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $COMMIT (the tree as built, with any uncommitted changes)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -r)"
 echo "tools: $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | awk 'NR==1{print $2}'), $(go version | awk '{print $3}')$(command -v redis-server >/dev/null && redis-server --version | awk '{print ", redis " $3}')"
-echo "load: wrk -t$THREADS -c$CONNS -d$DURATION --latency -s post.lua (POST chat completion, ~70 B body; ~300 B response)"
+echo "load: scenario $SCENARIO: wrk -t$THREADS -c$CONNS -d$DURATION --latency -s post.lua ($LOAD_DESC)"
 echo "load average before: $(cut -d" " -f1-3 /proc/loadavg) (other work on this machine skews every figure)"
 echo "plan: $ROUNDS round(s) x [$TARGETS], order rotated each round, ${WARMUP} warm-up before each measured run; nginx worker_processes $NGINX_WORKERS; bound ${MAX_SECONDS}s"
 echo
@@ -117,7 +131,7 @@ fg_run go -C "$ROOT" build -o "$TMP/upstream" ./bench/upstream
 fg_run go -C "$ROOT" build -o "$TMP/setup" ./bench/setup
 
 UP_PORT=$(free_port)
-start_bg upstream "$TMP/upstream" -addr "127.0.0.1:$UP_PORT"
+start_bg upstream "$TMP/upstream" -addr "127.0.0.1:$UP_PORT" -events "$SSE_EVENTS"
 UP_PID=$LAST_PID
 wait_http "http://127.0.0.1:$UP_PORT/" || die "mock upstream did not start"
 
