@@ -79,6 +79,7 @@ type Settler struct {
 	o     SettlerOptions
 	queue chan *job
 	stop  chan struct{} // closed when the workers must end
+	once  sync.Once     // closes stop
 	wg    sync.WaitGroup
 
 	mu      sync.Mutex
@@ -165,11 +166,12 @@ func (s *Settler) Pending() int {
 // workers. Call it after the gateway has drained, so nothing more is
 // submitted (SPEC §7: usage is settled before exit). When ctx ends first it
 // logs each settlement left (request id, workspace and cost, for a manual
-// reconciliation), stops, and returns ErrUnsettled.
+// reconciliation), stops, and returns ErrUnsettled. Calling it again
+// returns at once.
 func (s *Settler) Close(ctx context.Context) error {
 	s.closed.Store(true)
 	err := s.wait(ctx)
-	close(s.stop)
+	s.once.Do(func() { close(s.stop) })
 	s.wg.Wait()
 	if err == nil {
 		return nil
