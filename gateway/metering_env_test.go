@@ -303,3 +303,6 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		time.Sleep(2 * time.Millisecond) // polling a condition, not waiting for time to pass
 	}
 }
+
+// storeQuery asks for the newest limit audit records.
+func storeQuery(limit int) store.RequestQuery { return store.RequestQuery{Limit: limit} }

@@ -1,0 +1,97 @@
+package gateway_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// TestStripModeShowsClientTheStreamItAskedFor checks the include_usage
+// injection is invisible: the upstream is asked for usage, and a client
+// that did not ask receives the upstream's bytes less the usage chunk and
+// the "usage":null members, while a client that asked receives them all.
+func TestStripModeShowsClientTheStreamItAskedFor(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
+		e, up := metered(t, open, mopts{credits: hundred}, func(l *llm) { l.filler = 40 })
+		resp := e.post(chatPath, `{"model":"gpt-test","stream":true,"messages":[]}`)
+		if got, want := readAll(t, resp.Body), strings.Join(openAIEvents(false, 40), ""); got != want {
+			t.Fatalf("client got:\n%s\nwant:\n%s", got, want)
+		}
+		var sent struct {
+			StreamOptions struct {
+				IncludeUsage bool `json:"include_usage"`
+			} `json:"stream_options"`
+		}
+		must(t, json.Unmarshal([]byte(up.received()[0]), &sent))
+		if !sent.StreamOptions.IncludeUsage {
+			t.Fatalf("upstream got %s, want include_usage", up.received()[0])
+		}
+		resp = e.post(chatPath, `{"model":"gpt-test","stream":true,"stream_options":{"include_usage":true},"messages":[]}`)
+		if got, want := readAll(t, resp.Body), strings.Join(openAIEvents(true, 40), ""); got != want {
+			t.Fatalf("client that asked for usage got:\n%s\nwant:\n%s", got, want)
+		}
+		if up.received()[1] != `{"model":"gpt-test","stream":true,"stream_options":{"include_usage":true},"messages":[]}` {
+			t.Fatalf("a body that asked for usage was rewritten: %s", up.received()[1])
+		}
+		e.settled(2)
+	})
+}
+
+// TestClientDisconnectSettlesRealUsage checks a client that leaves
+// mid-stream does not make the request free: the gateway reads the
+// upstream on to its end and settles the usage of the whole stream.
+func TestClientDisconnectSettlesRealUsage(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
+		first, resume := make(chan struct{}, 1), make(chan struct{})
+		e, _ := metered(t, open, mopts{credits: hundred}, func(l *llm) {
+			l.first, l.resume, l.filler = first, resume, 2000 // enough after the close for a write to fail
+		})
+		resp := e.post(chatPath, `{"model":"gpt-test","stream":true,"messages":[]}`)
+		<-first
+		line, err := bufio.NewReader(resp.Body).ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "data: ") {
+			t.Fatalf("first line %q, %v", line, err)
+		}
+		must(t, resp.Body.Close()) // the client goes away
+		close(resume)              // and the upstream goes on
+		rec := e.settled(1)[0]
+		want := e.cost("gpt-test", openAITokens)
+		if rec.Tokens != openAITokens || rec.Cost != want || e.credits().Balance != hundred-want {
+			t.Fatalf("record %+v balance %d, want the whole stream's usage (cost %d)", rec, e.credits().Balance, want)
+		}
+		if n := e.counter("tollgate_stream_drains_total", "outcome", "complete"); n != 1 {
+			t.Fatalf("drains completed = %v, want 1", n)
+		}
+	})
+}
+
+// TestUpstreamDyingMidStream checks a stream the upstream breaks off is
+// settled with what it said (Anthropic's message_start counts) or, when it
+// said nothing of its usage, at the admission estimate; both are errors.
+func TestUpstreamDyingMidStream(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
+		e, _ := metered(t, open, mopts{credits: hundred}, func(l *llm) { l.cut = true })
+		resp := e.post(messagesPath, `{"model":"claude-test","max_tokens":100,"stream":true,"messages":[]}`)
+		_, _ = io.ReadAll(resp.Body) // cut: the client sees an error
+		rec := e.settled(1)[0]
+		want := e.cost("claude-test", anthropicStartTokens)
+		if rec.Tokens != anthropicStartTokens || rec.Cost != want || !rec.Error {
+			t.Fatalf("anthropic cut: record %+v, want message_start's tokens at cost %d", rec, want)
+		}
+		body := `{"model":"gpt-test","max_tokens":300,"stream":true,"messages":[]}`
+		resp = e.post(chatPath, body)
+		_, _ = io.ReadAll(resp.Body)
+		recs := e.settled(2)
+		est := e.estimate("gpt-test", body, 300)
+		if r := recs[0]; r.Tokens != (store.Tokens{}) || r.Cost != est || !r.Error {
+			t.Fatalf("openai cut: record %+v, want the estimate %d", r, est)
+		}
+		if got := e.credits().Balance; got != hundred-want-est {
+			t.Fatalf("balance %d, want %d", got, hundred-want-est)
+		}
+	})
+}
