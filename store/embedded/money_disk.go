@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -23,7 +24,7 @@ import (
 //	ledger/<time key At><id>     store.Transaction
 //	ledger_ids/<id>              its ledger key (explicit transactions)
 //	usage/<time key hour><token>\0<model>\0<tool>\0<upstream>\0<member>\0<kind>
-//	                             store.UsageRow
+//	                             the row's figures, usageFieldN int64s
 //	requests/<time key At><seq>  store.RequestRecord (seq: the bucket's sequence)
 //	settled/<request id>         int64 expiry of the marker, Unix ns
 //	settled_exp/<time key expiry><request id>   empty, to sweep the markers
@@ -133,14 +134,42 @@ func markSettled(ws *bolt.Bucket, id string, now time.Time) (bool, error) {
 	return true, idx.Put(auditKey(exp, id), nil)
 }
 
-// usageKey is the key of rec's roll-up row in hour.
+// usageKey is the key of rec's roll-up row in hour. A NUL inside a
+// dimension (which none should have) is dropped so the key still parses.
 func usageKey(hour time.Time, rec *store.RequestRecord) []byte {
-	k := auditKey(hour, rec.TokenID)
-	for _, s := range [...]string{rec.Model, rec.Tool, rec.Upstream, rec.MemberID, rec.Kind} {
-		k = append(k, 0)
-		k = append(k, s...)
+	k := auditKey(hour, "")
+	for i, s := range [...]string{rec.TokenID, rec.Model, rec.Tool, rec.Upstream, rec.MemberID, rec.Kind} {
+		if i > 0 {
+			k = append(k, 0)
+		}
+		k = append(k, strings.ReplaceAll(s, "\x00", "")...)
 	}
 	return k
+}
+
+// usageFields are the figures of a roll-up row in the order of its value:
+// usageFieldN int64s, big-endian. The dimensions are in the key.
+const usageFieldN = 9
+
+func usageFields(r *store.UsageRow) [usageFieldN]*int64 {
+	t := &r.Tokens
+	return [...]*int64{&r.Requests, &r.ToolCalls, &r.Errors, &t.Input, &t.Output, &t.CachedRead, &t.CachedWrite, &t.Reasoning, &r.Credits}
+}
+
+// decodeUsage decodes a row of the usage bucket.
+func decodeUsage(k, v []byte) (store.UsageRow, error) {
+	if len(k) < 8 {
+		return store.UsageRow{}, fmt.Errorf("usage row %x is malformed", k)
+	}
+	dims := strings.Split(string(k[8:]), "\x00")
+	if len(dims) != 6 || len(v) != 8*usageFieldN {
+		return store.UsageRow{}, fmt.Errorf("usage row %x is malformed", k)
+	}
+	r := store.UsageRow{Hour: timeOf(k), TokenID: dims[0], Model: dims[1], Tool: dims[2], Upstream: dims[3], MemberID: dims[4], Kind: dims[5]}
+	for i, f := range usageFields(&r) {
+		*f = int64(binary.BigEndian.Uint64(v[8*i:]))
+	}
+	return r, nil
 }
 
 // addUsage adds rec, charged cost, to its roll-up row of hour.
@@ -150,28 +179,27 @@ func addUsage(ws *bolt.Bucket, hour time.Time, rec *store.RequestRecord, cost in
 		return err
 	}
 	key := usageKey(hour, rec)
-	row := store.UsageRow{Hour: hour, TokenID: rec.TokenID, MemberID: rec.MemberID, Kind: rec.Kind,
-		Upstream: rec.Upstream, Model: rec.Model, Tool: rec.Tool}
-	if v := b.Get(key); v != nil {
-		if err := json.Unmarshal(v, &row); err != nil {
-			return fmt.Errorf("decode usage row %q: %w", key, err)
-		}
-	}
-	row.Requests++
+	var add store.UsageRow
+	add.Requests, add.Tokens, add.Credits = 1, rec.Tokens, cost
 	if rec.ToolCall {
-		row.ToolCalls++
+		add.ToolCalls = 1
 	}
 	if rec.Error {
-		row.Errors++
+		add.Errors = 1
 	}
-	t := &row.Tokens
-	t.Input += rec.Tokens.Input
-	t.Output += rec.Tokens.Output
-	t.CachedRead += rec.Tokens.CachedRead
-	t.CachedWrite += rec.Tokens.CachedWrite
-	t.Reasoning += rec.Tokens.Reasoning
-	row.Credits += cost
-	return putJSON(b, key, &row)
+	old := b.Get(key)
+	if old != nil && len(old) != 8*usageFieldN {
+		return fmt.Errorf("usage row %x is malformed", key)
+	}
+	v := make([]byte, 8*usageFieldN)
+	for i, f := range usageFields(&add) {
+		n := *f
+		if old != nil {
+			n += int64(binary.BigEndian.Uint64(old[8*i:]))
+		}
+		binary.BigEndian.PutUint64(v[8*i:], uint64(n))
+	}
+	return b.Put(key, v)
 }
 
 // usageTxID is the id of the ledger's usage row of hour for rec's member

@@ -34,9 +34,9 @@ func (s *Store) UsageRows(ctx context.Context, workspace string, from, to time.T
 			k, v = c.Seek(auditKey(from, ""))
 		}
 		for ; k != nil && (to.IsZero() || timeOf(k).Before(to)); k, v = c.Next() {
-			var row store.UsageRow
-			if err := json.Unmarshal(v, &row); err != nil {
-				return fmt.Errorf("decode usage row %x: %w", k, err)
+			row, err := decodeUsage(k, v)
+			if err != nil {
+				return err
 			}
 			out = append(out, row)
 		}
