@@ -73,6 +73,11 @@ type BreakerConfig struct {
 type FailOpenConfig struct {
 	Auth      bool `yaml:"auth"`       // admit unknown-state tokens when the store is down
 	RateLimit bool `yaml:"rate_limit"` // apply local limits when the store is down
+	// Credits admits requests that reserve credits (an estimate from the
+	// price table) while the store is down; off by default, so money checks
+	// fail closed. Such requests hold nothing and are charged when the store
+	// answers again.
+	Credits bool `yaml:"credits"`
 }
 
 // ProxyConfig bounds the data plane's requests to upstreams.
@@ -87,6 +92,11 @@ type ProxyConfig struct {
 	// PublicRefresh is how often each replica reloads the names of public
 	// upstreams: a new or deleted public upstream takes effect within it.
 	PublicRefresh time.Duration `yaml:"public_refresh"`
+	// DrainTimeout and DrainBytes bound how long and how much of an LLM
+	// response the gateway reads on after its client disconnected, so the
+	// usage the upstream bills is still settled.
+	DrainTimeout time.Duration `yaml:"drain_timeout"`
+	DrainBytes   int64         `yaml:"drain_bytes"`
 }
 
 // LogConfig chooses the log level and format.

@@ -23,6 +23,8 @@ func Default() Config {
 			ClientReadTimeout:   time.Minute,
 			ClientIdleTimeout:   2 * time.Minute,
 			PublicRefresh:       2 * time.Second,
+			DrainTimeout:        2 * time.Minute,
+			DrainBytes:          64 << 20,
 		},
 		ShutdownGrace: 30 * time.Second,
 		Log:           LogConfig{Level: "info", Format: "text"},

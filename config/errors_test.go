@@ -58,6 +58,8 @@ func TestValidateErrorsNameField(t *testing.T) {
 		{"breaker failures", "store: {breaker: {failures: 0}}\n", []string{"store.breaker.failures: must be at least 1"}},
 		{"breaker cooldown", "store: {breaker: {cooldown: -1s}}\n", []string{"store.breaker.cooldown"}},
 		{"local rpm", "store: {local_rpm: 0}\n", []string{"store.local_rpm"}},
+		{"drain timeout", "proxy: {drain_timeout: 0s}\n", []string{"proxy.drain_timeout: must be a positive duration"}},
+		{"drain bytes", "proxy: {drain_bytes: 0}\n", []string{"proxy.drain_bytes: must be at least 1, got 0"}},
 		{"max body", "proxy: {max_body_bytes: 0}\n", []string{"proxy.max_body_bytes: must be at least 1"}},
 		{"connect timeout", "proxy: {connect_timeout: 0s}\n", []string{"proxy.connect_timeout"}},
 		{"first byte timeout", "proxy: {first_byte_timeout: 0s}\n", []string{"proxy.first_byte_timeout"}},

@@ -86,6 +86,10 @@ func (p *ProxyConfig) validate(bad reporter) {
 	if p.MaxConnsPerUpstream < 1 {
 		bad("proxy.max_conns_per_upstream", "must be at least 1, got %d", p.MaxConnsPerUpstream)
 	}
+	positive(bad, "proxy.drain_timeout", p.DrainTimeout)
+	if p.DrainBytes < 1 {
+		bad("proxy.drain_bytes", "must be at least 1, got %d", p.DrainBytes)
+	}
 }
 
 func positive(bad reporter, field string, d time.Duration) {
