@@ -96,8 +96,6 @@ end
 if t[6] and t[6] ~= '' and not string.find(t[6], ',' .. ARGV[1] .. ',', 1, true) then
   return reply(4, 0, 0, 0, 0, 0)
 end
-local ret = num(ARGV[10])
-sweep_pending(tag, now, ret, 4)
 -- Count every applicable limit before writing anything (limiter.Counter.Count).
 -- A token limit refuses when counted + held tokens > limit, and a hold of
 -- no tokens when counted >= limit: both are "counted + max(held, 1) > limit".
@@ -136,6 +134,14 @@ for i = 1, #limits do
   end
 end
 if not allowed then return reply(oc, sc, lim, rem, rst, ra) end
+-- Holds past their expiry are settled first (a few per call), so the caps
+-- and the balance below read right.
+local ck = tag .. ':credits'
+local c = redis.call('HMGET', ck, 'bal', 'held', 'nx')
+if due(c[3], now) then
+  settler().sweep_pending(tag, now, num(ARGV[10]), 4)
+  c = redis.call('HMGET', ck, 'bal', 'held', 'nx')
+end
 -- Monthly caps in the current billing period: "spent + held + hold > cap",
 -- and a hold of nothing is refused when spent + held >= cap. The first that
 -- fails decides; its CapNotice marker is set once per cap and period.
@@ -170,7 +176,6 @@ if kmc > 0 or kmt > 0 then
   end
 end
 -- The balance: the hold's credits must fit in balance − held.
-local c = redis.call('HMGET', tag .. ':credits', 'bal', 'held')
 local avail = num(c[1]) - num(c[2])
 if hc > avail then return reply(8, 13, avail, 0, 0, 0) end
 -- Allowed: count the request, then make the hold.
@@ -181,34 +186,43 @@ for i = 1, #limits do
     redis.call('PEXPIRE', keys[i], TTL)
   end
 end
-if hold and redis.call('HEXISTS', tag .. ':holds:d', rid) == 0 then
+-- The hold: its record first (HSETNX, so a request id held already is
+-- not held twice), then what it adds to the token counters, the caps and
+-- the held credits, as its flags say (see doc.go).
+if hold then
   local flags = 0
   if ht > 0 then
     for i = 1, #limits do
-      if limits[i] > 0 and bits[i] > 0 then
+      if limits[i] > 0 and bits[i] > 0 then flags = flags + bits[i] end
+    end
+  end
+  if capk and hc > 0 then flags = flags + 16 end
+  if kmk and (hc > 0 or htot > 0) then flags = flags + 32 end
+  local rec = string.format('%d %d %d %d %d %d %d %d %s %s %s %s', hc, ht, htot, cur, flags, ps, kind, tc,
+    t[3] or '', t[1], ARGV[1], model)
+  if redis.call('HSETNX', tag .. ':holds:d', rid, rec) == 1 then
+    held = 1
+    for i = 1, #limits do
+      if limits[i] > 0 and bits[i] > 0 and ht > 0 then
         redis.call('HINCRBY', keys[i], fmt(cur), fmt(ht))
         if #stale[i] > 0 then redis.call('HDEL', keys[i], unpack(stale[i])) end
         redis.call('PEXPIRE', keys[i], TTL)
-        flags = flags + bits[i]
       end
     end
+    if has(flags, 16) then
+      redis.call('HINCRBY', capk, 'h', fmt(hc))
+      redis.call('PEXPIRE', capk, CAPTTL)
+    end
+    if has(flags, 32) then
+      if hc > 0 then redis.call('HINCRBY', kmk, 'h', fmt(hc)) end
+      if htot > 0 then redis.call('HINCRBY', kmk, 'th', fmt(htot)) end
+      redis.call('PEXPIRE', kmk, CAPTTL)
+    end
+    if hc > 0 then redis.call('HINCRBY', ck, 'held', fmt(hc)) end
+    local exp = now + num(ARGV[9])
+    redis.call('ZADD', tag .. ':holds', fmt(exp), rid)
+    if not c[3] or exp < num(c[3]) then redis.call('HSET', ck, 'nx', fmt(exp)) end
   end
-  if capk and hc > 0 then
-    redis.call('HINCRBY', capk, 'h', fmt(hc))
-    redis.call('PEXPIRE', capk, CAPTTL)
-    flags = flags + 16
-  end
-  if kmk and (hc > 0 or htot > 0) then
-    if hc > 0 then redis.call('HINCRBY', kmk, 'h', fmt(hc)) end
-    if htot > 0 then redis.call('HINCRBY', kmk, 'th', fmt(htot)) end
-    redis.call('PEXPIRE', kmk, CAPTTL)
-    flags = flags + 32
-  end
-  if hc > 0 then redis.call('HINCRBY', tag .. ':credits', 'held', fmt(hc)) end
-  redis.call('HSET', tag .. ':holds:d', rid, string.format('%d %d %d %d %d %d %d %d %s %s %s %s',
-    hc, ht, htot, cur, flags, ps, kind, tc, t[3] or '', t[1], ARGV[1], model))
-  redis.call('ZADD', tag .. ':holds', fmt(now + num(ARGV[9])), rid)
-  held = 1
 end
 -- Last used (token) and last active (member), in ms, at most once a minute.
 local ms = math.floor(now / 1000)

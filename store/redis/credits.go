@@ -18,8 +18,10 @@ const creditsSweep = 64
 // "-1" without the workspace, else "balance held".
 var creditsScript = moneyScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return '-1' end
-local tag = string.sub(KEYS[1], 1, -4)
-sweep_pending(tag, clock(), tonumber(ARGV[1]), ` + itoa(creditsSweep) + `)
+local tag, now = string.sub(KEYS[1], 1, -4), clock()
+if due(redis.call('HGET', tag .. ':credits', 'nx'), now) then
+  settler().sweep_pending(tag, now, tonumber(ARGV[1]), ` + itoa(creditsSweep) + `)
+end
 local c = redis.call('HMGET', tag .. ':credits', 'bal', 'held')
 return (c[1] or '0') .. ' ' .. (c[2] or '0')`)
 
@@ -57,7 +59,7 @@ if redis.call('HEXISTS', tag .. ':ledger:e', ARGV[1]) == 1 then return '-1' end
 local now, ck = clock(), tag .. ':credits'
 local before = tonumber(redis.call('HGET', ck, 'bal') or '0')
 redis.call('HINCRBY', ck, 'bal', ARGV[3])
-local bal, al = alerts(tag, before)
+local bal, al = settler().alerts(tag, before)
 redis.call('HSET', tag .. ':ledger:e', ARGV[1], fmt(now) .. ' ' .. fmt(bal) .. ' ' .. ARGV[4])
 redis.call('ZADD', tag .. ':ledger', fmt(math.floor(now / 1000)), ARGV[1])
 return '1 ' .. fmt(now) .. ' ' .. fmt(bal) .. ' ' .. al`)

@@ -15,8 +15,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return '-1' end
 local now = clock()
 local tag = string.sub(KEYS[1], 1, -4)
 local rid, cost, ret = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local before = tonumber(redis.call('HGET', tag .. ':credits', 'bal') or '0')
-sweep(tag, now, ret, 4, rid)
+local S = settler()
+local c = redis.call('HMGET', tag .. ':credits', 'bal', 'nx')
+local before = tonumber(c[1] or '0')
+if due(c[2], now) then S.sweep(tag, now, ret, 4, rid) end
 local s
 if rid ~= '' then s = redis.call('HGET', tag .. ':holds:d', rid) end
 local done = 1
@@ -24,13 +26,13 @@ if not s and rid ~= '' and redis.call('EXISTS', tag .. ':stl:' .. rid) == 1 then
   done = 0
 else
   local h
-  if s then h = parse_hold(s) end
+  if s then h = S.parse_hold(s) end
   local knum = 0
   if ARGV[7] == 'member' then knum = 1 elseif ARGV[7] == 'key' then knum = 2 end
   local r = {tok = ARGV[5], mem = ARGV[6], kind = ARGV[7], knum = knum, up = ARGV[8], model = ARGV[9],
     tool = ARGV[10], call = tonumber(ARGV[11]), err = tonumber(ARGV[12]), tin = tonumber(ARGV[13]),
     tout = tonumber(ARGV[14]), cr = tonumber(ARGV[15]), cw = tonumber(ARGV[16]), rs = tonumber(ARGV[17])}
-  finish(tag, now, ret, rid, h, cost, r, ARGV[18], tonumber(redis.call('HGET', KEYS[1], 'anchor') or '0'))
+  S.finish(tag, now, ret, rid, h, cost, r, ARGV[18], tonumber(redis.call('HGET', KEYS[1], 'anchor') or '0'))
 end
-local bal, al = alerts(tag, before)
+local bal, al = S.alerts(tag, before)
 return string.format('%d %d %s', done, bal, al)
