@@ -198,7 +198,8 @@ if hold then
   end
   if capk and hc > 0 then flags = flags + 16 end
   if kmk and (hc > 0 or htot > 0) then flags = flags + 32 end
-  local rec = string.format('%d %d %d %d %d %d %d %d %s %s %s %s', hc, ht, htot, cur, flags, ps, kind, tc,
+  local exp = now + num(ARGV[9])
+  local rec = string.format('%d %d %d %d %d %d %d %d %d %s %s %s %s', hc, ht, htot, cur, flags, ps, kind, tc, exp,
     t[3] or '', t[1], ARGV[1], model)
   if redis.call('HSETNX', tag .. ':holds:d', rid, rec) == 1 then
     held = 1
@@ -219,7 +220,6 @@ if hold then
       redis.call('PEXPIRE', kmk, CAPTTL)
     end
     if hc > 0 then redis.call('HINCRBY', ck, 'held', fmt(hc)) end
-    local exp = now + num(ARGV[9])
     redis.call('ZADD', tag .. ':holds', fmt(exp), rid)
     if not c[3] or exp < num(c[3]) then redis.call('HSET', ck, 'nx', fmt(exp)) end
   end

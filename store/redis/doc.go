@@ -7,10 +7,12 @@
 // all of them and Redis Cluster keeps them in one slot (the tag has no
 // constant prefix inside the braces, so workspaces spread over shards):
 //
-//	{w:W}:ws               hash  name, created, member_rpm, key_rpm, ws_rpm, uprev, personal ("1"/"0"), plan
-//	{w:W}:tok:<sha256hex>  hash  id, kind, member, status, rpm, ups (",a,b," or ""), exp (unix ms, 0 never), hash, display, name, created, used (last admitted, ms), mrpm (",model=rpm," or "")
+//	{w:W}:ws               hash  name, created, uprev, personal ("1"/"0"), plan; limits member_rpm, key_rpm, ws_rpm,
+//	                             member_tpm, key_tpm, ws_tpm, tcount ("", input, output), member_mc, key_mc (µc);
+//	                             billing anchor, low, atb, ata (µc)
+//	{w:W}:tok:<sha256hex>  hash  id, kind, member, status, rpm, tpm, mc, ups (",a,b," or ""), exp (unix ms, 0 never), hash, display, name, created, used (last admitted, ms), mrpm (",model=rpm," or ""), ml (",model=tpm:tokens:credits," or "")
 //	{w:W}:tokid:<id>       string  the token's sha256 hex
-//	{w:W}:mem:<id>         hash  id, email, role, status, rpm, account, created, last (last admitted, ms; written only by Admit)
+//	{w:W}:mem:<id>         hash  id, email, role, status, rpm, tpm, mc, account, created, last (last admitted, ms; written only by Admit)
 //	{w:W}:up:<name>        hash  name, base_url, kind, auth_header, auth_scheme, credential, created
 //	{w:W}:members, {w:W}:tokens, {w:W}:upstreams   sets of ids / names
 //	{w:W}:inv:<id>         hash  id, email, role, code (sha256 hex), status, by, accepted_by, created, exp (ms), mailed (1/0)
@@ -18,12 +20,46 @@
 //	{w:W}:invcode:<sha256hex>  string  the invitation id of a code
 //	{w:W}:audit            sorted set of audit entry ids scored by entry time in ms (equal times order by id)
 //	{w:W}:audit:e          hash  entry id -> the entry's JSON; both capped at 100000 entries, oldest dropped
-//	{w:W}:rl:m:<memberID>, {w:W}:rl:k:<tokenID>, {w:W}:rl:w, {w:W}:rl:km:<tokenID>:<model>   rate counters
+//	{w:W}:rl:m:<memberID>, {w:W}:rl:k:<tokenID>, {w:W}:rl:w, {w:W}:rl:km:<tokenID>:<model>   request counters
+//	{w:W}:rl:mt:<memberID>, {w:W}:rl:kt:<tokenID>, {w:W}:rl:wt, {w:W}:rl:kmt:<tokenID>:<model>  token counters
+//	{w:W}:credits          hash  bal, held (µc); nx (earliest hold expiry, µs); pl, pa (alerts pending)
+//	{w:W}:holds            sorted set of request ids scored by their hold's expiry (µs)
+//	{w:W}:holds:d          hash  request id -> "credits counted tokens bucket flags period kind mode expiry member token upstream model"
+//	{w:W}:cap:m:<memberID>:<period>, {w:W}:cap:k:<tokenID>:<period>   hash  s spent, h held (µc); n CapNotice marker
+//	{w:W}:cap:km:<tokenID>:<model>:<period>   hash  s, h (µc), ts, th (tokens); nc, nt markers
+//	{w:W}:stl:<requestID>  string  settled marker, kept a day
+//	{w:W}:use:<hour>       hash  "<token>\t<member>\t<kind>\t<upstream>\t<model>\t<tool>\t<figure>" -> sum;
+//	                             figures n requests, c tool calls, e errors, i o r w x tokens (input, output,
+//	                             cached read and write, reasoning), m µc
+//	{w:W}:use:h            sorted set of the hours (unix s) that have a roll-up
+//	{w:W}:ledger           sorted set of ledger entry ids scored by ms (usage rows by their hour)
+//	{w:W}:ledger:e         hash  transaction id -> "<at µs> <balance> <json>" (explicit transactions)
+//	{w:W}:ledger:u         hash  "<hour>:<m|k>:<id>" -> amount (µc, negative): the usage rows
+//	{w:W}:req              stream  the request audit trail: m member, t token, a at (µs), j the record's JSON;
+//	                               ids are the store's clock in ms
+//	{w:W}:webhooks         hash  webhook id -> JSON
+//	{w:W}:dlv, {w:W}:dlv:e sorted set of delivery ids by time (ms); hash id -> JSON; at most 1000
+//	{tg:v}:v:<id>, {tg:v}:h:<sha256hex>, {tg:v}:all   voucher hash; its id by code hash; ids by creation
 //	tg:workspaces          set of workspace ids (admin path only, outside every tag)
 //	tg:acct:<id>           hash  id, email, personal (workspace id), created     (admin path only)
 //	tg:acct:email:<email>  string  the account id of a lower-case email          (admin path only)
 //	tg:acct:<id>:ws        set of workspace ids where the account has a member   (admin path only)
-//	tg:plan:<name>, tg:plans   plan hash (name, seats, keys, member_rpm, key_rpm, ws_rpm); set of names
+//	tg:plan:<name>, tg:plans   plan hash (name, seats, keys and the limits fields of {w:W}:ws); set of names
+//
+// # Lifetimes
+//
+// Every key that counts or records traffic expires (Kong #14995), its
+// PEXPIRE refreshed on each write: rate and token counters after 70 s, a
+// period's spend counters 70 days after their last write (periods are keyed
+// by their start, so a new period is a new counter and nothing resets one),
+// hourly roll-ups after 400 days, settled markers after a day, the audit
+// stream and deliveries a day past the request retention (Options). Kept
+// without a TTL, each for a reason: records and settings (workspace, token,
+// member, upstream, invitation, webhook, voucher keys and their indexes),
+// which live until deleted; the balance and the ledger, which are money;
+// and the holds, which the held credits account for (each is settled or
+// expires through the store's clock, never through Redis's). DeleteWorkspace
+// deletes the kept keys of a workspace.
 //
 // Invitation creation (seat and duplicate checks) and acceptance (member,
 // token and their index entries, written as PutMember and CreateToken would)
@@ -58,13 +94,65 @@
 //     the Buckets+1 buckets in view, exactly as limiter.Counter.Count, and
 //     combine them exactly as limiter.Decide. If any is exhausted: Limited
 //     with the longest retry, and nothing is written.
-//  5. Otherwise HINCRBY the current bucket of each applicable limit, so only
-//     admitted requests are counted. A limit that is off is not counted.
-//     Then, if at least 60 s old, HSET the token's used and (member tokens)
-//     the member's last to now in ms: at most one write each a minute.
+//  5. Once every check passes (the money checks of step 6 included), HINCRBY
+//     the current bucket of each applicable request limit, so only admitted
+//     requests are counted. A limit that is off is not counted. Then, if at
+//     least 60 s old, HSET the token's used and (member tokens) the member's
+//     last to now in ms: at most one write each a minute.
+//  6. Money (money.lua is the shared head of admit.lua, settle.lua and the
+//     credits script). Token limits are counted in the same loop as the
+//     request limits: member TPM (member override else ws member_tpm), key
+//     TPM, ws TPM, and the per-model TPM of the token's ml entry, each
+//     refusing when "counted + max(held tokens, 1) > limit" (tokens as
+//     tcount says). If allowed so far, holds past their expiry are settled
+//     first when credits.nx says one is due. Then the monthly caps in the
+//     billing period of now (civil-date math in Lua, days from civil, equal
+//     to store.PeriodStart): member or key credits, per-model credits and
+//     tokens, each refusing when "spent + held + max(hold, 1) > cap"; the
+//     first that fails decides (SpendCapped) and sets its notice field
+//     with HSETNX, the only write on a denial. Then the balance: NoCredits
+//     when hold credits > bal − held.
+//  7. When allowed with a request id and a hold that is not zero: HSETNX the
+//     hold's record (a request id held already is not held twice), add its
+//     tokens to the current bucket of each token limit that applies, its
+//     credits and tokens to the held fields of the caps that apply and its
+//     credits to credits.held, ZADD it to {w:W}:holds at now + HoldTTL and
+//     lower credits.nx to that expiry if it is earlier. The flags of the
+//     record say which of these it did (1, 2, 4, 8 token counters of member,
+//     key, workspace, key and model; 16 the member or key cap; 32 the
+//     per-model cap), so the release undoes exactly them.
 //
-// The reply is a flat array of integers plus the token and member ids,
-// parsed into limiter.Decision in place.
+// The reply is one string of space-separated integers and the token and
+// member ids (see admit.lua), parsed into limiter.Decision in place.
+//
+// # Settlement
+//
+// Settle is one EVALSHA of settle.lua, sent through the admission pipeline.
+// It settles up to 4 holds due (as credits.nx says), then: its own hold,
+// when present and not expired, is released (credits, caps, and the token
+// counters corrected by actual − held in the hold's bucket if that bucket
+// is still in view, never below 0); when expired it is settled at its
+// estimate and the reply says not settled; with no hold, the marker
+// {w:W}:stl:<id> says whether it was settled before. The cost leaves the
+// balance and joins the spend counters of the hold's period (else the
+// current one) for the member or key and, with a model, the token and
+// model; the hour's roll-up and the ledger's usage row of the member or key
+// grow; the record is added to {w:W}:req with XADD MINID ~ (retention);
+// the marker is set for a day. A hold that expires is settled the same way
+// at its estimate with an error record of status 0. Alerts are crossings
+// of billing low/atb between the balance before and after the script; a
+// crossing made by a sweep inside Admit or Credits, which report no alerts,
+// is left pending (credits.pl, pa) for the next Settle or credit to report,
+// so exactly one call reports each.
+//
+// Vouchers live under their own tag {tg:v}, outside every workspace, so a
+// redeem is two scripts: the voucher is marked redeemed by the workspace
+// first, then the workspace is credited with the voucher's id as the
+// transaction's id; a retry by the same workspace finishes a half-done
+// redeem and cannot credit twice.
+//
+// Times in the scripts are microseconds in Lua's doubles, exact until 2^53
+// µs after 1970 (the year 2255).
 //
 // # Timeouts
 //

@@ -100,13 +100,13 @@ local function settler()
   end
 
   -- A hold is stored in {tag}:holds:d under its request id as
-  -- "credits counted tokens bucket flags period kind mode member token upstream model"
+  -- "credits counted tokens bucket flags period kind mode expiry member token upstream model"
   -- (see doc.go) and in {tag}:holds scored by its expiry in microseconds.
   local function parse_hold(s)
     local f = split(s)
     return {hc = tonumber(f[1]), ht = tonumber(f[2]), htot = tonumber(f[3]), b = tonumber(f[4]),
-      flags = tonumber(f[5]), p = f[6], kind = tonumber(f[7]), tc = tonumber(f[8]),
-      mem = f[9], tok = f[10], up = f[11], model = f[12] or ''}
+      flags = tonumber(f[5]), p = f[6], kind = tonumber(f[7]), tc = tonumber(f[8]), exp = tonumber(f[9]),
+      mem = f[10], tok = f[11], up = f[12], model = f[13] or ''}
   end
 
   -- fix_tpm adds d to bucket b of the token counter k when b is still in
@@ -288,5 +288,6 @@ local function settler()
     local function n(x) if x then return 1 end return 0 end
     return after, n(l) .. ' ' .. n(a)
   end
-  return {parse_hold = parse_hold, finish = finish, sweep = sweep, sweep_pending = sweep_pending, alerts = alerts}
+  return {parse_hold = parse_hold, finish = finish, expire = expire, sweep = sweep, sweep_pending = sweep_pending,
+    alerts = alerts}
 end

@@ -149,3 +149,24 @@ func addCredits(s *redisstore.Store, ws string, k store.TxKind, amount int64) er
 	_, err := s.AddCredits(context.Background(), ws, &store.Transaction{Kind: k, Amount: amount})
 	return err
 }
+
+// TestLateSettleOfUnsweptExpiredHoldIsNotSettled: a Settle that comes after
+// its hold expired, before any sweep, settles it at its estimate and
+// reports Settled false, as it would after a sweep: the outcome does not
+// depend on which call came first.
+func TestLateSettleOfUnsweptExpiredHoldIsNotSettled(t *testing.T) {
+	srv := redistest.Start(t)
+	clock := storetest.NewFakeClock(storetest.Start)
+	s := open(t, srv, redisstore.Options{Now: clock.Now, HoldTTL: time.Minute})
+	f := seedMoney(t, s)
+	const bal = 1000 * store.MicroPerCredit
+	rid := newRID()
+	f.admitHold(t, s, f.member, rid, limiter.Hold{Credits: 30})
+	clock.Advance(time.Minute)
+	if r := f.settle(t, s, f.member, rid, 10, store.Tokens{}); r.Settled || r.Balance != bal-30 {
+		t.Fatalf("late settle: %+v, want not settled at the estimate (balance %d)", r, bal-30)
+	}
+	if c, err := s.Credits(context.Background(), f.ws); err != nil || c != (store.Credits{Balance: bal - 30}) {
+		t.Fatalf("credits: %+v %v", c, err)
+	}
+}

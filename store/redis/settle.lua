@@ -10,7 +10,9 @@
 -- "settled balance low auto" (settled 0 when rid was settled before).
 -- Idempotence: the hold's presence, else the marker {w:W}:stl:<rid>, which
 -- finish sets for a day. A hold left by a re-admission under a settled id
--- is settled, not ignored, so it is never charged at its estimate later.
+-- is settled, not ignored, so it is never charged at its estimate later. A
+-- hold past its expiry is settled at its estimate and Settled is 0,
+-- whether or not a sweep came first.
 if redis.call('EXISTS', KEYS[1]) == 0 then return '-1' end
 local now = clock()
 local tag = string.sub(KEYS[1], 1, -4)
@@ -23,6 +25,10 @@ local s
 if rid ~= '' then s = redis.call('HGET', tag .. ':holds:d', rid) end
 local done = 1
 if not s and rid ~= '' and redis.call('EXISTS', tag .. ':stl:' .. rid) == 1 then
+  done = 0
+elseif s and S.parse_hold(s).exp <= now then
+  -- Its hold expired: settled at its estimate, as a sweep would have.
+  S.expire(tag, now, ret, rid, s)
   done = 0
 else
   local h
