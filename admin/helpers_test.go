@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tollgate-dev/tollgate/internal/redistest"
+	"github.com/tollgate-dev/tollgate/notify"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/store/embedded"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
@@ -34,8 +35,9 @@ type env struct {
 	op       string       // the operator token
 	reg      *prometheus.Registry
 
-	mu  sync.Mutex
-	log []exchange // every response body, to check where secrets appear
+	mu     sync.Mutex
+	log    []exchange     // every response body, to check where secrets appear
+	alerts []notify.Event // every alert the API raised
 }
 
 type exchange struct {
@@ -81,7 +83,8 @@ func newEnvWith(t *testing.T, backend string, mailer Mailer) *env {
 	}
 	e.backend = st
 	h := New(Deps{Store: st, OperatorHash: token.HashOf([]byte(op)), Registry: e.reg,
-		Clock: e.now, Draining: e.draining.Load, Mailer: mailer, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)), PublicURL: "https://admin.example.test"})
+		Clock: e.now, Draining: e.draining.Load, Mailer: mailer, Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)), PublicURL: "https://admin.example.test",
+		Alerter: alertFunc(e.recordAlert)})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(func() { e.srv.Close(); st.Close() })
 	return e
