@@ -30,6 +30,22 @@
 //     is sent. Status, headers and body come back unchanged, except
 //     hop-by-hop headers, and rate-limit headers added when a limit applied.
 //
+// # Metering
+//
+// With a Settler (Deps.Settler), each request gets an id unique across
+// replicas (requestid.go) and, when its body names a model, an estimate
+// from the price table in force (Deps.Prices), held by the admission call;
+// a model the table refuses is answered 400 unknown_model before any store
+// call (metering.go). A streamed OpenAI chat request that does not ask for
+// usage is rewritten to ask, and the usage chunk is removed from what the
+// client sees. The response body's usage is read as it passes (tap.go) and
+// at its end exactly one settlement per admitted request goes to the
+// Settler (settle.go), also when the gateway answered after admission, the
+// upstream broke off or the client left; a client that leaves mid-response
+// does not stop the reading, which goes on in the background within
+// Config.DrainTimeout and DrainBytes (drain.go). ARCHITECTURE.md, section
+// Metering, says what is charged when no usage can be read.
+//
 // # Timeouts
 //
 // There is no total deadline on a proxied request, so long streams are never
