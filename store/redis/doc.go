@@ -35,8 +35,9 @@
 //	{w:W}:ledger           sorted set of ledger entry ids scored by ms (usage rows by their hour)
 //	{w:W}:ledger:e         hash  transaction id -> "<at µs> <balance> <json>" (explicit transactions)
 //	{w:W}:ledger:u         hash  "<hour>:<m|k>:<id>" -> amount (µc, negative): the usage rows
-//	{w:W}:req              stream  the request audit trail: m member, t token, a at (µs), j the record's JSON;
-//	                               ids are the store's clock in ms
+//	{w:W}:req              stream  the request audit trail, one entry per settled request with the fields
+//	                               rid tok mem kind method route up model tool call status err in out cr cw rs
+//	                               cost lat (ns) at (µs), always in that order; ids are the store's clock in ms
 //	{w:W}:webhooks         hash  webhook id -> JSON
 //	{w:W}:dlv, {w:W}:dlv:e sorted set of delivery ids by time (ms); hash id -> JSON; at most 1000
 //	{tg:v}:v:<id>, {tg:v}:h:<sha256hex>, {tg:v}:all   voucher hash; its id by code hash; ids by creation
@@ -110,8 +111,9 @@
 //     to store.PeriodStart): member or key credits, per-model credits and
 //     tokens, each refusing when "spent + held + max(hold, 1) > cap"; the
 //     first that fails decides (SpendCapped) and sets its notice field
-//     with HSETNX, the only write on a denial. Then the balance: NoCredits
-//     when hold credits > bal − held.
+//     with HSETNX, the only write on a denial (besides settling expired
+//     holds, which changes no decision). Then the balance: NoCredits when
+//     hold credits > bal − held.
 //  7. When allowed with a request id and a hold that is not zero: HSETNX the
 //     hold's record (a request id held already is not held twice), add its
 //     tokens to the current bucket of each token limit that applies, its

@@ -183,17 +183,21 @@ local function settler()
     end
   end
 
-  -- audit appends the record to {tag}:req, a stream whose ids are the store
-  -- clock in ms (never below the last id, should the clock step back),
-  -- trimmed to the retention ret (ms).
-  local function audit(tag, now, ret, r, json)
+  -- audit appends the record r with its cost to {tag}:req, a stream whose
+  -- ids are the store's clock in ms (never below the last id, should the
+  -- clock step back), trimmed to the retention ret (ms). Every entry has
+  -- the same fields in the same order, which a stream stores once.
+  local function audit(tag, now, ret, r, cost)
     local k, ms = tag .. ':req', math.floor(now / 1000)
     local min = fmt(ms - ret)
-    local res = redis.pcall('XADD', k, 'MINID', '~', min, fmt(ms) .. '-*', 'm', r.mem, 't', r.tok, 'a', fmt(now), 'j', json)
+    local f = {'rid', r.rid, 'tok', r.tok, 'mem', r.mem, 'kind', r.kind, 'method', r.method, 'route', r.route,
+      'up', r.up, 'model', r.model, 'tool', r.tool, 'call', fmt(r.call), 'status', fmt(r.status), 'err', fmt(r.err),
+      'in', fmt(r.tin), 'out', fmt(r.tout), 'cr', fmt(r.cr), 'cw', fmt(r.cw), 'rs', fmt(r.rs), 'cost', fmt(cost),
+      'lat', fmt(r.lat), 'at', fmt(now)}
+    local res = redis.pcall('XADD', k, 'MINID', '~', min, fmt(ms) .. '-*', unpack(f))
     if type(res) == 'table' and res.err then
       local last = redis.call('XREVRANGE', k, '+', '-', 'COUNT', 1)
-      local lms = string.match(last[1][1], '^(%d+)')
-      redis.call('XADD', k, 'MINID', '~', min, lms .. '-*', 'm', r.mem, 't', r.tok, 'a', fmt(now), 'j', json)
+      redis.call('XADD', k, 'MINID', '~', min, string.match(last[1][1], '^(%d+)') .. '-*', unpack(f))
     end
     redis.call('PEXPIRE', k, ret + 86400000)
   end
@@ -202,7 +206,7 @@ local function settler()
   -- one), charges the balance, counts the spend in the hold's period (else
   -- the current one, from anchor), rolls up the usage, appends the audit
   -- record and marks rid settled for a day. r holds the record's figures.
-  local function finish(tag, now, ret, rid, h, cost, r, json, anchor)
+  local function finish(tag, now, ret, rid, h, cost, r, anchor)
     local toks = r.tin + r.cr + r.cw + r.tout + r.rs
     if h then
       release(tag, now, rid, h, counted(h.tc, r.tin + r.cr + r.cw, r.tout + r.rs))
@@ -213,7 +217,7 @@ local function settler()
     end
     if cost ~= 0 then redis.call('HINCRBY', tag .. ':credits', 'bal', fmt(-cost)) end
     usage(tag, now, r, cost)
-    audit(tag, now, ret, r, json)
+    audit(tag, now, ret, r, cost)
     if rid ~= '' then redis.call('SET', tag .. ':stl:' .. rid, '1', 'PX', MARKTTL) end
   end
 
@@ -223,12 +227,10 @@ local function settler()
     local h = parse_hold(s)
     local kind = 'key'
     if h.kind == 1 then kind = 'member' end
-    local r = {tok = h.tok, mem = h.mem, kind = kind, knum = h.kind, up = h.up, model = h.model, tool = '',
-      call = 0, err = 1, tin = 0, tout = 0, cr = 0, cw = 0, rs = 0}
-    local json = string.format('{"request_id":%s,"token_id":%s,"member_id":%s,"kind":"%s","upstream":%s,' ..
-      '"model":%s,"status":0,"error":true,"cost":%s}', cjson.encode(id), cjson.encode(h.tok),
-      cjson.encode(h.mem), kind, cjson.encode(h.up), cjson.encode(h.model), fmt(h.hc))
-    finish(tag, now, ret, id, h, h.hc, r, json, 0)
+    local r = {rid = id, tok = h.tok, mem = h.mem, kind = kind, knum = h.kind, up = h.up, model = h.model,
+      tool = '', method = '', route = '', status = 0, lat = 0, call = 0, err = 1, tin = 0, tout = 0, cr = 0,
+      cw = 0, rs = 0}
+    finish(tag, now, ret, id, h, h.hc, r, 0)
   end
 
   -- sweep settles at most n holds expired at now, skipping request skip,

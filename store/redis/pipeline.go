@@ -33,6 +33,7 @@ type call struct {
 	cmd  *redis.Cmd
 	done chan struct{} // receives once the worker has set cmd
 	a    admitArgs
+	s    settleArgs
 }
 
 // admitArgs are the values of an admission's ARGV (admit.lua).
@@ -41,6 +42,21 @@ type admitArgs struct {
 	credits, input, output            int64
 	holdTTL, retention                int64 // µs, ms
 }
+
+// settleArgs are the values of a settlement's ARGV (settle.lua).
+type settleArgs struct {
+	rid, now, tok, mem, kind, upstream, model, tool, recID, method, route string
+	cost, retention, call, err, input, output, cachedRead, cachedWrite, reasoning, status, latency int64
+}
+
+var settlePool = sync.Pool{New: func() any {
+	c := &call{sc: settleScript, keys: make([]string, 1), done: make(chan struct{}, 1)}
+	a := &c.s
+	c.args = []any{&a.rid, &a.now, &a.cost, &a.retention, &a.tok, &a.mem, &a.kind, &a.upstream, &a.model, &a.tool,
+		&a.call, &a.err, &a.input, &a.output, &a.cachedRead, &a.cachedWrite, &a.reasoning, &a.recID, &a.method,
+		&a.route, &a.status, &a.latency}
+	return c
+}}
 
 var callPool = sync.Pool{New: func() any {
 	c := &call{sc: admitScript, keys: make([]string, 2), done: make(chan struct{}, 1)}
@@ -84,10 +100,17 @@ func (p *pipeliner) admit(tok, ws string, a *admitArgs) (string, error) {
 	return v, err
 }
 
-// eval runs sc with keys and args in the next pipeline and returns its
-// reply as a string. keys and args must stay valid until eval returns.
-func (p *pipeliner) eval(sc *script, keys []string, args ...any) (string, error) {
-	return p.do(&call{sc: sc, keys: keys, args: args, done: make(chan struct{}, 1)})
+// settle runs the settlement script on the workspace key with args a in
+// the next pipeline and returns its reply.
+func (p *pipeliner) settle(ws string, a *settleArgs) (string, error) {
+	c := settlePool.Get().(*call)
+	c.keys[0], c.s = ws, *a
+	v, err := p.do(c)
+	if err != errClosed {
+		c.cmd, c.s = nil, settleArgs{}
+		settlePool.Put(c)
+	}
+	return v, err
 }
 
 // do hands c to a worker and waits for its reply. On errClosed the call

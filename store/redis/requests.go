@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -15,8 +14,8 @@ import (
 // ARGV end id ("+" or "(<id>"), now (µs, "" reads TIME), retention (ms),
 // since (ms, "" none), member id, token id ("" any), count. Entries older
 // than the retention are skipped even before XADD's approximate trimming
-// removes them. Reply {"0"} without the workspace, else {"1", then id,
-// at µs, json per record}.
+// removes them. Reply {"0"} without the workspace, else {"1", then id and
+// {field, value, ...} per record}.
 var requestsScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'0'} end
 local key = string.sub(KEYS[1], 1, -4) .. ':req'
@@ -35,14 +34,13 @@ while n < count do
   local page = redis.call('XREVRANGE', key, hi, lo, 'COUNT', 256)
   if #page == 0 then break end
   for _, e in ipairs(page) do
-    local f, fm, ft, fa, fj = e[2]
+    local f, fm, ft = e[2]
     for i = 1, #f, 2 do
-      local k, v = f[i], f[i + 1]
-      if k == 'm' then fm = v elseif k == 't' then ft = v elseif k == 'a' then fa = v elseif k == 'j' then fj = v end
+      if f[i] == 'mem' then fm = f[i + 1] elseif f[i] == 'tok' then ft = f[i + 1] end
     end
     hi = '(' .. e[1]
     if (mem == '' or fm == mem) and (tok == '' or ft == tok) then
-      out[#out + 1], out[#out + 2], out[#out + 3] = e[1], fa or '0', fj or '{}'
+      out[#out + 1], out[#out + 2] = e[1], f
       n = n + 1
       if n >= count then break end
     end
@@ -79,23 +77,38 @@ func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQ
 		since = strconv.FormatInt(q.Since.UnixMilli(), 10)
 	}
 	v, err := requestsScript.run(ctx, s.c, []string{wsKey(workspace)}, hi, s.nowArg(), s.retention, since,
-		q.MemberID, q.TokenID, limit+1).StringSlice()
-	if v, err = found(v, err); err != nil {
-		return nil, "", fmt.Errorf("redisstore: requests: workspace %s: %w", workspace, err)
+		q.MemberID, q.TokenID, limit+1).Slice()
+	switch {
+	case err != nil:
+		return nil, "", fmt.Errorf("redisstore: requests: %w", err)
+	case len(v) == 0:
+		return nil, "", fmt.Errorf("redisstore: requests: %w", errReply)
+	case v[0] == "0":
+		return nil, "", fmt.Errorf("redisstore: requests: workspace %s: %w", workspace, store.ErrNotFound)
 	}
-	out := make([]store.RequestRecord, 0, min(len(v)/3, limit))
+	v = v[1:]
+	out := make([]store.RequestRecord, 0, min(len(v)/2, limit))
 	next := ""
-	for i := 0; i+2 < len(v); i += 3 {
+	for i := 0; i+1 < len(v); i += 2 {
 		if len(out) == limit {
-			next = v[i-3]
+			next, _ = v[i-2].(string)
 			break
 		}
-		var r store.RequestRecord
-		if err := json.Unmarshal([]byte(v[i+2]), &r); err != nil {
-			return nil, "", fmt.Errorf("redisstore: requests: record %s: %w", v[i], err)
+		m, err := fields(v[i+1])
+		if err != nil {
+			return nil, "", fmt.Errorf("redisstore: requests: record %v: %w", v[i], err)
 		}
-		r.At = time.UnixMicro(i64(v[i+1])).UTC()
-		out = append(out, r)
+		out = append(out, decodeRecord(m))
 	}
 	return out, next, nil
+}
+
+// decodeRecord reads one audit stream entry (see audit in money.lua).
+func decodeRecord(m map[string]string) store.RequestRecord {
+	return store.RequestRecord{At: time.UnixMicro(i64(m["at"])).UTC(), RequestID: m["rid"], TokenID: m["tok"],
+		MemberID: m["mem"], Kind: m["kind"], Method: m["method"], Route: m["route"], Upstream: m["up"],
+		Model: m["model"], Tool: m["tool"], ToolCall: m["call"] == "1", Status: int(i64(m["status"])),
+		Error: m["err"] == "1", Cost: i64(m["cost"]), Latency: time.Duration(i64(m["lat"])),
+		Tokens: store.Tokens{Input: i64(m["in"]), Output: i64(m["out"]), CachedRead: i64(m["cr"]),
+			CachedWrite: i64(m["cw"]), Reasoning: i64(m["rs"])}}
 }

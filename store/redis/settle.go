@@ -2,37 +2,35 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tollgate-dev/tollgate/store"
 )
 
 // Settle turns the hold of s.RequestID into spend in one EVALSHA of
 // settle.lua, sent through the admission pipeline so that settlements
-// share round trips with admissions. See store.Money and doc.go.
+// share round trips with admissions. Like Admit it boxes nothing: the
+// record goes to the script field by field, a shape chosen because it runs
+// for every request. See store.Money and doc.go.
 func (s *Store) Settle(ctx context.Context, st *store.Settlement, r *store.SettleResult) error {
 	*r = store.SettleResult{}
 	if err := checkSettlement(st); err != nil {
 		return err
 	}
-	rec := st.Record
-	rec.At = time.Time{} // the script keeps the store's time beside the JSON
-	if rec.RequestID == "" {
-		rec.RequestID = st.RequestID
-	}
-	j, err := json.Marshal(&rec)
-	if err != nil {
-		return fmt.Errorf("redisstore: settle: %w", err)
-	}
+	rec := &st.Record
 	t := rec.Tokens
-	v, err := s.pipe.eval(settleScript, []string{wsKey(st.Workspace)}, st.RequestID, s.nowArg(), st.Cost, s.retention,
-		rec.TokenID, rec.MemberID, rec.Kind, rec.Upstream, rec.Model, rec.Tool, flag(rec.ToolCall), flag(rec.Error),
-		t.Input, t.Output, t.CachedRead, t.CachedWrite, t.Reasoning, j)
+	a := settleArgs{rid: st.RequestID, now: s.nowArg(), tok: rec.TokenID, mem: rec.MemberID, kind: rec.Kind,
+		upstream: rec.Upstream, model: rec.Model, tool: rec.Tool, recID: rec.RequestID, method: rec.Method,
+		route: rec.Route, cost: st.Cost, retention: s.retention, call: b2i(rec.ToolCall), err: b2i(rec.Error),
+		input: t.Input, output: t.Output, cachedRead: t.CachedRead, cachedWrite: t.CachedWrite,
+		reasoning: t.Reasoning, status: int64(rec.Status), latency: int64(rec.Latency)}
+	if a.recID == "" {
+		a.recID = st.RequestID
+	}
+	v, err := s.pipe.settle(wsKey(st.Workspace), &a)
 	if err != nil {
 		return fmt.Errorf("redisstore: settle: %w", err)
 	}
@@ -46,6 +44,13 @@ func (s *Store) Settle(ctx context.Context, st *store.Settlement, r *store.Settl
 	r.Settled, r.Balance = x[0] == 1, x[1]
 	r.LowBalance, r.AutoTopUp = x[2] == 1, x[3] == 1
 	return nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // checkSettlement refuses a settlement the store cannot record: an unknown

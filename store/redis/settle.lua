@@ -5,7 +5,7 @@
 -- ARGV[5..10] = token id, member id, kind ("member" or "key"), upstream, model, tool,
 -- ARGV[11] = 1 for a tool call, ARGV[12] = 1 for an error,
 -- ARGV[13..17] = tokens input, output, cached read, cached write, reasoning,
--- ARGV[18] = the record's JSON (without its time).
+-- ARGV[18..22] = the record's request id, method, route, status, latency (ns).
 -- Reply: "-1" when the workspace does not exist, else
 -- "settled balance low auto" (settled 0 when rid was settled before).
 -- Idempotence: the hold's presence, else the marker {w:W}:stl:<rid>, which
@@ -37,8 +37,9 @@ else
   if ARGV[7] == 'member' then knum = 1 elseif ARGV[7] == 'key' then knum = 2 end
   local r = {tok = ARGV[5], mem = ARGV[6], kind = ARGV[7], knum = knum, up = ARGV[8], model = ARGV[9],
     tool = ARGV[10], call = tonumber(ARGV[11]), err = tonumber(ARGV[12]), tin = tonumber(ARGV[13]),
-    tout = tonumber(ARGV[14]), cr = tonumber(ARGV[15]), cw = tonumber(ARGV[16]), rs = tonumber(ARGV[17])}
-  S.finish(tag, now, ret, rid, h, cost, r, ARGV[18], tonumber(redis.call('HGET', KEYS[1], 'anchor') or '0'))
+    tout = tonumber(ARGV[14]), cr = tonumber(ARGV[15]), cw = tonumber(ARGV[16]), rs = tonumber(ARGV[17]),
+    rid = ARGV[18], method = ARGV[19], route = ARGV[20], status = tonumber(ARGV[21]), lat = tonumber(ARGV[22])}
+  S.finish(tag, now, ret, rid, h, cost, r, tonumber(redis.call('HGET', KEYS[1], 'anchor') or '0'))
 end
 local bal, al = S.alerts(tag, before)
 return string.format('%d %d %s', done, bal, al)
