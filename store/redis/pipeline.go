@@ -45,7 +45,7 @@ type admitArgs struct {
 
 // settleArgs are the values of a settlement's ARGV (settle.lua).
 type settleArgs struct {
-	rid, now, tok, mem, kind, upstream, model, tool, recID, method, route string
+	rid, now, tok, mem, kind, upstream, model, tool, recID, method, route                          string
 	cost, retention, call, err, input, output, cachedRead, cachedWrite, reasoning, status, latency int64
 }
 
