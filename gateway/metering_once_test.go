@@ -105,9 +105,13 @@ func TestShutdownSettlesRequestsInFlight(t *testing.T) {
 // unresponsive is queued and settled once it answers again (Redis paused
 // mid-response, then resumed with its data).
 func TestSettlementWaitsForStore(t *testing.T) {
-	gate := make(chan struct{})
+	gate := make(chan struct{}, 1)
 	e, _ := metered(t, func(t testing.TB, o mopts) *menv { return newMenv(t, "redis", o) },
 		mopts{credits: hundred, timeout: 200 * time.Millisecond}, func(l *llm) { l.gate = gate })
+	gate <- struct{}{} // the first request warms the upstream route cache: no store read after admission
+	resp := e.post(chatPath, `{"model":"gpt-test","messages":[]}`)
+	_, _ = io.ReadAll(resp.Body)
+	e.settled(1)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -123,8 +127,8 @@ func TestSettlementWaitsForStore(t *testing.T) {
 		t.Fatalf("pending %d while the store is paused, want 1", p)
 	}
 	e.rds.Resume()
-	rec := e.settled(1)[0]
-	if want := e.cost("gpt-test", openAITokens); rec.Cost != want || e.credits().Balance != hundred-want {
+	rec := e.settled(2)[0]
+	if want := e.cost("gpt-test", openAITokens); rec.Cost != want || e.credits().Balance != hundred-2*want {
 		t.Fatalf("record %+v balance %d", rec, e.credits().Balance)
 	}
 }
