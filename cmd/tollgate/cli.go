@@ -19,7 +19,7 @@ func addCLI(root *cobra.Command) {
 	for _, c := range []*cobra.Command{
 		loginCmd(env), whoamiCmd(env), workspaceCmd(env), memberCmd(env), offboardCmd(env),
 		inviteCmd(env), keyCmd(env), tokenCmd(env), upstreamCmd(env), planCmd(env),
-		ownerCmd(env), auditCmd(env),
+		ownerCmd(env), auditCmd(env), creditsCmd(env), voucherCmd(env), usageCmd(env), webhookCmd(env),
 	} {
 		env.bind(c)
 		c.SetFlagErrorFunc(usage)

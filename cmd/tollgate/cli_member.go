@@ -8,7 +8,7 @@ import (
 )
 
 var memberCols = cols("ID", "id", "EMAIL", "email", "ROLE", "role", "STATUS", "status", "RPM", "rpm",
-	"JOINED", "created_at", "LAST ACTIVE", "last_active")
+	"TPM", "tpm", "MONTHLY CREDITS", "monthly_credits_credits", "JOINED", "created_at", "LAST ACTIVE", "last_active")
 
 func memberCmd(e *cliEnv) *cobra.Command {
 	return group("member", "List members, change their role or rate limit, remove them",
@@ -28,7 +28,7 @@ func memberListCmd(e *cliEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return e.show(cmd, raw, "", memberCols)
+			return e.show(cmd, e.forPeople(raw, "", "monthly_credits"), "", memberCols)
 		},
 	}
 	p.bind(c)
@@ -76,19 +76,33 @@ func memberRoleCmd(e *cliEnv) *cobra.Command {
 }
 
 func memberLimitCmd(e *cliEnv) *cobra.Command {
-	return &cobra.Command{
-		Use:     "limit MEMBER_ID RPM",
-		Short:   "Set a member's own rate limit in requests per minute (0: the workspace default)",
-		Example: "  tollgate member limit 01JMEMBER 120",
-		Args:    usageArgs(cobra.ExactArgs(2)),
+	var lim limitFlags
+	c := &cobra.Command{
+		Use:   "limit MEMBER_ID [RPM]",
+		Short: "Set a member's own rate limit, token limit or monthly spend cap (0: the workspace default)",
+		Example: `  tollgate member limit 01JMEMBER 120
+  tollgate member limit 01JMEMBER --tpm 20000 --monthly-credits 25`,
+		Args: usageArgs(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rpm, err := strconv.ParseInt(args[1], 10, 64)
-			if err != nil || rpm < 0 {
-				return usagef(cmd, "RPM: want a whole number of requests per minute, got %q", args[1])
+			body := map[string]any{}
+			if len(args) == 2 {
+				rpm, err := strconv.ParseInt(args[1], 10, 64)
+				if err != nil || rpm < 0 {
+					return usagef(cmd, "RPM: want a whole number of requests per minute, got %q", args[1])
+				}
+				body["rpm"] = rpm
 			}
-			return e.patchMember(cmd, args[0], map[string]any{"rpm": rpm})
+			if err := lim.into(cmd, body); err != nil {
+				return err
+			}
+			if len(body) == 0 {
+				return usagef(cmd, "nothing to change: give RPM, --tpm or --monthly-credits")
+			}
+			return e.patchMember(cmd, args[0], body)
 		},
 	}
+	lim.bind(c, "the member's")
+	return c
 }
 
 func (e *cliEnv) patchMember(cmd *cobra.Command, id string, body map[string]any) error {
@@ -96,7 +110,7 @@ func (e *cliEnv) patchMember(cmd *cobra.Command, id string, body map[string]any)
 	if err != nil {
 		return err
 	}
-	return e.show(cmd, raw, "", memberCols)
+	return e.show(cmd, e.forPeople(raw, "", "monthly_credits"), "", memberCols)
 }
 
 func offboardCmd(e *cliEnv) *cobra.Command {

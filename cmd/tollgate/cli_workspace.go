@@ -11,7 +11,7 @@ var workspaceCols = cols("ID", "id", "NAME", "name", "PLAN", "plan", "PERSONAL",
 func workspaceCmd(e *cliEnv) *cobra.Command {
 	return group("workspace", "Create, list, rename and delete workspaces",
 		"  tollgate workspace list\n  tollgate workspace create research --owner-email ada@example.com",
-		workspaceCreateCmd(e), workspaceListCmd(e), workspaceRenameCmd(e), workspaceDeleteCmd(e))
+		workspaceCreateCmd(e), workspaceListCmd(e), workspaceRenameCmd(e), workspaceDeleteCmd(e), workspaceLimitsCmd(e))
 }
 
 func workspaceCreateCmd(e *cliEnv) *cobra.Command {
