@@ -11,8 +11,9 @@ import (
 )
 
 // Admit decides on r in memory, under the workspace's lock, and fills d (see
-// store.Store.Admit for the order of checks). It does no disk I/O and does
-// not allocate; it fails only after Close.
+// store.Store.Admit for the order of checks). It does no disk I/O and
+// allocates only to hold a non-zero r.Hold under r.RequestID (a few hundred
+// bytes); it fails only after Close.
 func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decision) error {
 	*d = limiter.Decision{}
 	if s.closed.Load() {

@@ -101,12 +101,10 @@ func (ws *wsState) capsAllow(now time.Time, r *limiter.Request, ts *tokenState, 
 // its member ms) for model in the billing period of now, and returns the
 // period's start. The keys alias ts, ms and model.
 func (ws *wsState) listCaps(now time.Time, model string, ts *tokenState, ms *memberState, m *moneyCheck) time.Time {
-	start := store.PeriodStart(now, ws.rec.Billing.Anchor)
-	period := start.Unix()
 	l := &ws.rec.Limits
 	add := func(scope limiter.Scope, id, model string, lim int64) {
 		if lim > 0 {
-			m.caps[m.ncaps] = capCheck{key: capKey{scope: scope, id: id, model: model, period: period}, lim: lim}
+			m.caps[m.ncaps] = capCheck{key: capKey{scope: scope, id: id, model: model}, lim: lim}
 			m.ncaps++
 		}
 	}
@@ -122,14 +120,32 @@ func (ws *wsState) listCaps(now time.Time, model string, ts *tokenState, ms *mem
 			add(limiter.ScopeKeyModelTokensMonth, ts.rec.ID, model, ml.MonthlyTokens)
 		}
 	}
+	if m.ncaps == 0 {
+		return time.Time{}
+	}
+	start := ws.money.period(now, ws.rec.Billing.Anchor)
+	for i := range m.caps[:m.ncaps] {
+		m.caps[i].key.period = start.Unix()
+	}
 	return start
+}
+
+// period returns the start of the billing period of now under anchor,
+// computed once per period: PeriodStart's calendar arithmetic would
+// otherwise be the largest cost of an admission with caps.
+func (m *moneyState) period(now time.Time, anchor int) time.Time {
+	if anchor != m.anchor || now.Before(m.periodStart) || !now.Before(m.periodEnd) {
+		m.anchor, m.periodStart = anchor, store.PeriodStart(now, anchor)
+		m.periodEnd = store.PeriodEnd(m.periodStart)
+	}
+	return m.periodStart
 }
 
 // capped fills d for the exceeded cap c and sets CapNotice on the first
 // SpendCapped of that cap and period, recording the marker (the one write
 // a refusal makes; it reaches the disk with Close, see flushNotices).
 func (ws *wsState) capped(now, start time.Time, c *capCheck, used int64, d *limiter.Decision) {
-	retry := store.PeriodEnd(start).Sub(now)
+	retry := ws.money.periodEnd.Sub(now) // listCaps set it for start
 	d.Outcome, d.Scope, d.Limit, d.Remaining = limiter.SpendCapped, c.key.scope, c.lim, max(c.lim-used, 0)
 	d.Reset, d.RetryAfter = retry, retry
 	st := c.st

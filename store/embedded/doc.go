@@ -13,6 +13,15 @@
 // restarts. AcceptInvitation writes its member, token and invitation in one
 // transaction; DeleteWorkspace removes the workspace's whole bucket in one.
 //
+// Money (see money.go) is durable the same way: Settle, AddCredits and
+// RedeemVoucher commit the balance, each monthly cap's spend per billing
+// period, the ledger, the hourly usage roll-ups, the request audit trail and
+// the settled-request markers before they return (Settle shares its commit
+// with concurrent Settles through bolt.DB.Batch), and change memory only
+// after the commit. Vouchers, webhooks and deliveries are written through
+// and read from disk. Holds are the exception: in memory only, made and
+// settled by this one process; graceful shutdown settles before Close.
+//
 // The exception is last activity (Member.LastActive, Token.LastUsed): Admit
 // records it in memory only, to the minute, and it reaches the disk with the
 // next admin write of that record or on Close (see activity.go). A crash
@@ -24,9 +33,12 @@
 // admin write updates them after its transaction commits. The audit log is
 // read from disk by ListAudit, in key order, which is time order. Admit reads only these maps: no disk I/O and
 // no allocation on the request path. The rate-limit counters
-// (limiter.Counter, one per member, per key and per workspace) live only in
-// memory and start empty after a restart: a restart forgives at most one
-// minute of traffic per limit.
+// (limiter.Counter, one per member, per key and per workspace, for requests
+// and for tokens) live only in memory and start empty after a restart: a
+// restart forgives at most one minute of traffic per limit. The balance,
+// the credits held and each cap's spend and holds are in memory too,
+// loaded at Open, so admission with money checks still reads only memory;
+// it allocates only to record a hold.
 //
 // # Locking
 //

@@ -69,6 +69,10 @@ type moneyState struct {
 	// nextExpiry is at or before the earliest expiry of any hold; when it
 	// has passed, expiredHolds scans the holds and moves it on.
 	nextExpiry time.Time
+	// The billing period last computed (see period): [periodStart,
+	// periodEnd) under anchor.
+	anchor                 int
+	periodStart, periodEnd time.Time
 }
 
 func newMoneyState() moneyState {
