@@ -18,7 +18,8 @@ import (
 var ErrUnsettled = errors.New("meter: settlements left unstored at shutdown")
 
 // SettleStore is the one store method the Settler needs; store.Money
-// satisfies it.
+// satisfies it. Implementations bound their own latency (the Redis store
+// sets client timeouts), so the Settler needs no per-call context or timer.
 type SettleStore interface {
 	Settle(ctx context.Context, s *store.Settlement, r *store.SettleResult) error
 }
@@ -52,7 +53,7 @@ type SettlerOptions struct {
 	MaxQueue   int           // settlements waiting, beyond which Submit waits for room; 0 means 65536
 	MinBackoff time.Duration // first wait after a failed Settle; 0 means 50 ms
 	MaxBackoff time.Duration // longest wait between retries; 0 means 5 s
-	Timeout    time.Duration // bound of one Settle call; 0 means 10 s
+	Timeout    time.Duration // bound of a billing read for an alert, and of a settlement after Close; 0 means 10 s
 	Alerter    notify.Alerter
 	Workspaces Workspaces // billing settings for credits alerts; nil sends them without threshold and amount
 	Observer   SettleObserver
@@ -252,9 +253,7 @@ func (s *Settler) work() {
 func (s *Settler) settle(j *job, res *store.SettleResult) bool {
 	for attempt := 0; ; attempt++ {
 		*res = store.SettleResult{}
-		ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
-		err := s.st.Settle(ctx, &j.s, res)
-		cancel()
+		err := s.st.Settle(context.Background(), &j.s, res) // the store bounds its own latency
 		if err == nil {
 			return true
 		}

@@ -214,7 +214,7 @@ func TestSettlerRaisesCreditAlertsWithBilling(t *testing.T) {
 	b := store.Billing{LowBalance: 500_000, AutoTopUpBelow: 400_000, AutoTopUpAmount: 5_000_000}
 	m := newMoney(t, 1_000_000, b)
 	a := &alerts{}
-	st := meter.NewSettler(m.s, meter.SettlerOptions{Alerter: a, Workspaces: m.s})
+	st := meter.NewSettler(m.s, meter.SettlerOptions{Workers: 1, Alerter: a, Workspaces: m.s}) // one worker: in order
 	st.Submit(m.settlement(1, 300_000), time.Now()) // 700k: above both
 	st.Submit(m.settlement(2, 350_000), time.Now()) // 350k: below both
 	st.Submit(m.settlement(3, 10_000), time.Now())  // still below: nothing new
