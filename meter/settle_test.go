@@ -215,9 +215,9 @@ func TestSettlerRaisesCreditAlertsWithBilling(t *testing.T) {
 	m := newMoney(t, 1_000_000, b)
 	a := &alerts{}
 	st := meter.NewSettler(m.s, meter.SettlerOptions{Workers: 1, Alerter: a, Workspaces: m.s}) // one worker: in order
-	st.Submit(m.settlement(1, 300_000), time.Now()) // 700k: above both
-	st.Submit(m.settlement(2, 350_000), time.Now()) // 350k: below both
-	st.Submit(m.settlement(3, 10_000), time.Now())  // still below: nothing new
+	st.Submit(m.settlement(1, 300_000), time.Now())                                            // 700k: above both
+	st.Submit(m.settlement(2, 350_000), time.Now())                                            // 350k: below both
+	st.Submit(m.settlement(3, 10_000), time.Now())                                             // still below: nothing new
 	must(t, st.Close(context.Background()))
 	got := map[string]notify.CreditsData{}
 	for _, e := range a.events() {
