@@ -21,6 +21,8 @@ type usageStats struct {
 	// LastActive is the start of the last hour with a request (hourly
 	// roll-ups are the finest grain kept); absent when there was none.
 	LastActive *time.Time `json:"last_active,omitempty"`
+
+	last time.Time // LastActive while summing; set once by finish, sparing an allocation per roll-up
 }
 
 // add sums one roll-up into s.
@@ -34,9 +36,17 @@ func (s *usageStats) add(r *store.UsageRow) {
 	s.Tokens.CachedWrite += r.Tokens.CachedWrite
 	s.Tokens.Reasoning += r.Tokens.Reasoning
 	s.Cost += r.Credits
-	if r.Requests > 0 && (s.LastActive == nil || r.Hour.After(*s.LastActive)) {
-		h := r.Hour.UTC()
-		s.LastActive = &h
+	if r.Requests > 0 && r.Hour.After(s.last) {
+		s.last = r.Hour
+	}
+}
+
+// finish fills the fields derived from the sums.
+func (s *usageStats) finish() {
+	s.CostCredits = formatCredits(s.Cost)
+	if !s.last.IsZero() {
+		t := s.last.UTC()
+		s.LastActive = &t
 	}
 }
 
@@ -104,9 +114,9 @@ func aggregate(rows []store.UsageRow, q usageQuery, keep func(*store.UsageRow) b
 		out[j].add(r)
 	}
 	for i := range out {
-		out[i].CostCredits = formatCredits(out[i].Cost)
+		out[i].finish()
 	}
-	total.CostCredits = formatCredits(total.Cost)
+	total.finish()
 	slices.SortFunc(out, func(a, b usageRow) int {
 		if a.Bucket != nil && !a.Bucket.Equal(*b.Bucket) {
 			return a.Bucket.Compare(*b.Bucket)

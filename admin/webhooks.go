@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,16 +46,6 @@ type webhookCreated struct {
 	Secret  string      `json:"secret"`
 }
 
-// newWebhookSecret returns a signing secret: "whsec_" and 32 random bytes in
-// base64, the form the Standard Webhooks libraries read.
-func newWebhookSecret() (string, error) {
-	var b [32]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	return "whsec_" + base64.StdEncoding.EncodeToString(b[:]), nil
-}
-
 // createWebhook adds an alert receiver to the workspace (owner, admin).
 func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	m, err := a.moneyStore()
@@ -86,10 +74,7 @@ func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) error {
 	if len(have) >= maxWebhooks {
 		return errUnprocessable("webhooks: a workspace has at most %d; delete one first", maxWebhooks)
 	}
-	secret, err := newWebhookSecret()
-	if err != nil {
-		return err
-	}
+	secret := notify.NewWebhookSecret() // the form notify.Sign and docs/webhooks.md use
 	h := &store.Webhook{ID: token.NewID(), WorkspaceID: ws, URL: req.URL, Secret: secret, Events: req.Events,
 		CreatedAt: a.now().UTC()}
 	if err := m.CreateWebhook(r.Context(), h); err != nil {
