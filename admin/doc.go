@@ -1,5 +1,7 @@
 // Package admin serves Tollgate's admin API on the admin listener: JSON under
-// /v1 for workspaces, members, keys, tokens and upstreams, plus /healthz
+// /v1 for workspaces, members, keys, tokens and upstreams; credits, the
+// ledger, vouchers and billing settings; usage analytics and the audit trail
+// of proxied requests (JSON or CSV); and alert webhooks, plus /healthz
 // (the process is alive), /readyz (the store answers), /metrics (Prometheus)
 // and /v1/openapi.json (the OpenAPI 3 document, embedded from openapi.json).
 //
@@ -11,8 +13,10 @@
 // ?cursor and answer {"items": [...], "next_cursor": "..."}.
 //
 // Secrets leave the API exactly once: a member token in the response that
-// creates the member or rotates its token, a workspace key's secret in the
-// response that creates it. Upstream credentials are write-only: responses
+// creates the member or rotates its token, a workspace key's secret, a
+// voucher code or a webhook's signing secret in the response that creates
+// it. Money is integer micro-credits, with a decimal "*_credits" twin for
+// people. Upstream credentials are write-only: responses
 // carry view types that have no field for them.
 //
 // The handler returned by New is safe for concurrent use.
