@@ -173,7 +173,9 @@ func (t *tap) result() (*usage.Result, endCause) {
 // recycled returns the tap to keep for the next response: only its
 // buffers, those not too large.
 func (t *tap) recycled() tap {
-	keep := tap{sse: t.sse, json: t.json[:0], outBuf: t.outBuf[:0], scratch: t.scratch}
+	// The last model name stays: ParseJSON reuses it instead of copying a
+	// repeated one.
+	keep := tap{sse: t.sse, json: t.json[:0], outBuf: t.outBuf[:0], scratch: t.scratch, res: usage.Result{Model: t.res.Model}}
 	if cap(keep.json) > keepBuffer {
 		keep.json = nil
 	}
