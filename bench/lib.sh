@@ -203,9 +203,14 @@ start_redis() {
 # setup_tollgate TARGET starts `tollgate serve` on a generated config, then
 # provisions a workspace, the mock upstream and a member through the admin API.
 setup_tollgate() {
-	local t=$1 port aport cfg pid tok
+	local t=$1 port aport cfg pid tok bin=$TMP/tollgate
 	build_tollgate
 	[ -n "${TG_BUILD_ERR:-}" ] && { SKIP[$t]=$TG_BUILD_ERR; return; }
+	if [[ "$t" == *-base ]]; then
+		[ -n "${BASE_BIN:-}" ] || { SKIP[$t]="BASE_BIN is not set (a tollgate binary to compare with)"; return; }
+		bin=$TMP/tollgate-base
+		[ -x "$bin" ] || cp "$BASE_BIN" "$bin" || { SKIP[$t]="BASE_BIN=$BASE_BIN cannot be copied"; return; }
+	fi
 	if [[ "$t" == tollgate-redis* ]]; then
 		start_redis
 		[ -n "${REDIS_ERR:-}" ] && { SKIP[$t]=$REDIS_ERR; return; }
@@ -221,7 +226,7 @@ setup_tollgate() {
 		[[ "$t" == *-money ]] && printf '%s\n' "$PRICING_YAML"
 		true
 	) >"$cfg"
-	start_bg "$t" "$TMP/tollgate" serve --config "$cfg"
+	start_bg "$t" "$bin" serve --config "$cfg"
 	pid=$LAST_PID
 	if ! wait_http "http://127.0.0.1:$aport/readyz" "$pid"; then
 		SKIP[$t]="tollgate serve did not come up: $(tail -n 3 "$TMP/$t.log" | tr '\n' ' ' | cut -c1-300)"

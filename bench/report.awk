@@ -33,23 +33,34 @@ function ratio(a, b) {
 	return sprintf(md ? "%.2f×" : "%.2fx", a / b)
 }
 
-# money prints, for each X-money target measured beside X, the median over
-# rounds of its gateway CPU per request divided by X's in the same round:
-# what the price table, credits and cap (hold at admission, settlement after)
-# cost over no pricing. mdv selects the markdown form.
-function money(mdv,    i, t, base, r, k, a) {
+# money prints the median over rounds of one target's gateway CPU per
+# request divided by another's in the same round: X-money against X (what
+# the price table, credits and cap cost: a hold at admission and a priced
+# settlement, over settling at cost 0), and X and X-money against X-base
+# (an older build given as BASE_BIN, such as one without metering). mdv
+# selects the markdown form.
+function money(mdv,    i, j, t, x, pairs, np, p, a, b) {
+	np = 0
 	for (i = 1; i <= nt; i++) {
 		t = ts[i]
-		if (t !~ /-money$/) continue
-		base = substr(t, 1, length(t) - 6)
-		k = 0
-		for (r = 1; r <= rounds; r++)
-			if ((r, t) in cpur && (r, base) in cpur && cpur[r, base] > 0) a[++k] = cpur[r, t] / cpur[r, base]
-		if (k == 0) continue
-		if (!hdr[mdv]++) print mdv ? "\n| money target | CPU/req vs no pricing (median of same-round ratios) |\n|---|---:|" : "\n## Money vs no pricing (gateway CPU per request, ratio within each round)"
-		if (mdv) printf "| %s | %.2f× |\n", t, median(a, k)
-		else printf "%-24s %.2fx vs %s (median of %d round(s))\n", t, median(a, k), base, k
+		x = t; sub(/-(money|base)$/, "", x)
+		if (t == x "-money") pairs[++np] = t SUBSEP x
+		if (t == x "-money" || t == x) pairs[++np] = t SUBSEP x "-base"
 	}
+	for (p = 1; p <= np; p++) {
+		split(pairs[p], a, SUBSEP)
+		ratioline(mdv, a[1], a[2])
+	}
+}
+
+function ratioline(mdv, t, base,    r, k, a) {
+	k = 0
+	for (r = 1; r <= rounds; r++)
+		if ((r, t) in cpur && (r, base) in cpur && cpur[r, base] > 0) a[++k] = cpur[r, t] / cpur[r, base]
+	if (k == 0) return
+	if (!hdr[mdv]++) print mdv ? "\n| target | compared with | gateway CPU/req ratio (median of same-round ratios) |\n|---|---|---:|" : "\n## Gateway CPU per request, ratio within each round"
+	if (mdv) printf "| %s | %s | %.2f× |\n", t, base, median(a, k)
+	else printf "%-24s %.2fx vs %s (median of %d round(s))\n", t, median(a, k), base, k
 }
 
 {

@@ -10,14 +10,15 @@
 # Knobs (environment): ROUNDS, DURATION (e.g. 10s), WARMUP (e.g. 2s), THREADS,
 # CONNS, TARGETS ("direct nginx tollgate-embedded tollgate-redis"; also
 # tollgate-embedded-money and tollgate-redis-money: a price table, credits and
-# a member cap), SCENARIO (json or sse), SSE_EVENTS (200), NGINX_WORKERS
-# (auto), MAX_SECONDS (overall bound), KEEP_TMP=1 (keep logs), TOLLGATE_BIN
-# (benchmark this binary instead of building ./cmd/tollgate).
+# a member cap; tollgate-embedded-base and tollgate-redis-base: BASE_BIN, an
+# older build to compare with), SCENARIO (json or sse), SSE_EVENTS (200),
+# NGINX_WORKERS (auto), MAX_SECONDS (overall bound), KEEP_TMP=1 (keep logs),
+# TOLLGATE_BIN (benchmark this binary instead of building ./cmd/tollgate).
 # See bench/README.md for what is measured and how to read it.
 set -euo pipefail
 
 CMDLINE="$(
-	for v in QUICK SCENARIO SSE_EVENTS ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN; do
+	for v in QUICK SCENARIO SSE_EVENTS ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN BASE_BIN; do
 		[ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"
 	done
 	printf '%q' "$0"
@@ -29,7 +30,7 @@ for a in "$@"; do
 	case "$a" in
 	--quick) QUICK=1 ;;
 	--stream) SCENARIO=sse ;;
-	-h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $a (want --quick, --stream or --help)" >&2; exit 2 ;;
 	esac
 done
@@ -55,7 +56,8 @@ DUR_S=$(secs DURATION "$DURATION")
 WARM_S=$(secs WARMUP "$WARMUP")
 [[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: ROUNDS=$ROUNDS: want a positive integer" >&2; exit 2; }
 for t in $TARGETS; do
-	case "$t" in direct | nginx | tollgate-embedded | tollgate-redis | tollgate-embedded-money | tollgate-redis-money) ;;
+	case "$t" in direct | nginx | tollgate-embedded | tollgate-redis | tollgate-embedded-money | tollgate-redis-money | \
+		tollgate-embedded-base | tollgate-redis-base) ;;
 	*) echo "run.sh: TARGETS: unknown target $t" >&2; exit 2 ;; esac
 done
 case "$SCENARIO" in
