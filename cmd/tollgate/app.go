@@ -46,11 +46,14 @@ type app struct {
 	adminAddr string
 	operator  string // the operator token, when --dev generated it
 	demo      *devmode.Servers
+	pricing   *pricingFile       // the price table in force, reloaded by SIGHUP and the admin API
+	settler   *meter.Settler     // nil when the store has no money methods
+	alerts    *notify.Dispatcher // nil when the store cannot serve alerts
 	served    chan error
 	draining  atomic.Bool // set when shutdown starts; /readyz answers 503
 }
 
-func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
+func newApp(ctx context.Context, cfg *config.Config, path string, dev bool) (*app, error) {
 	a := &app{cfg: cfg, log: newLogger(cfg.Log, os.Stderr), served: make(chan error, 2)}
 	if dev && cfg.OperatorToken == "" {
 		tok, err := token.New(token.Operator, token.OperatorWorkspace)
@@ -67,14 +70,27 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	met := metrics.New(reg)
 	usage := meter.New()
+	var mailer admin.Mailer
+	if cfg.SMTP.Addr != "" {
+		mailer = notify.NewSMTP(notify.FromConfig(cfg.SMTP))
+	}
+	if err := a.metering(cfg, path, dev, reg, met, mailer); err != nil {
+		a.close()
+		return nil, err
+	}
 	lim := limiter.New(a.store, limiter.Options{
 		BreakerFailures: uint32(cfg.Store.Breaker.Failures),
 		BreakerCooldown: cfg.Store.Breaker.Cooldown,
-		FailOpen:        limiter.FailOpen{Auth: cfg.Store.FailOpen.Auth, RateLimit: cfg.Store.FailOpen.RateLimit},
-		LocalRPM:        cfg.Store.LocalRPM,
-		Observer:        met,
-		Logger:          a.log,
+		FailOpen: limiter.FailOpen{Auth: cfg.Store.FailOpen.Auth, RateLimit: cfg.Store.FailOpen.RateLimit,
+			Credits: cfg.Store.FailOpen.Credits},
+		LocalRPM: cfg.Store.LocalRPM,
+		Observer: met,
+		Logger:   a.log,
 	})
+	gdeps := gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log, Prices: a.pricing}
+	if a.settler != nil {
+		gdeps.Settler = a.settler
+	}
 	a.gw = gateway.New(gateway.Config{
 		MaxBodyBytes:        int(cfg.Proxy.MaxBodyBytes),
 		ConnectTimeout:      cfg.Proxy.ConnectTimeout,
@@ -84,15 +100,17 @@ func newApp(ctx context.Context, cfg *config.Config, dev bool) (*app, error) {
 		ClientReadTimeout:   cfg.Proxy.ClientReadTimeout,
 		ClientIdleTimeout:   cfg.Proxy.ClientIdleTimeout,
 		PublicRefresh:       cfg.Proxy.PublicRefresh,
-	}, gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log})
+		DrainTimeout:        cfg.Proxy.DrainTimeout,
+		DrainBytes:          cfg.Proxy.DrainBytes,
+	}, gdeps)
 	opHash, _ := cfg.OperatorHash()
-	var mailer admin.Mailer
-	if cfg.SMTP.Addr != "" {
-		mailer = notify.NewSMTP(notify.FromConfig(cfg.SMTP))
-	}
 	a.adminDeps = admin.Deps{ // the handler is built by start, once the listener's address is known
 		Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg,
 		Usage: usage.Counts, Pprof: cfg.Debug.Pprof, Draining: a.draining.Load, Mailer: mailer,
+		Pricing: a.pricing,
+	}
+	if a.alerts != nil {
+		a.adminDeps.Alerter = a.alerts
 	}
 	if dev {
 		if a.demo, err = devmode.Start(ctx); err != nil {
@@ -140,14 +158,26 @@ func (a *app) start() error {
 }
 
 // shutdown stops accepting, lets in-flight requests finish within the grace
-// period, then closes the store.
+// period, stores every settlement (SPEC §7: usage is settled before exit),
+// then closes the store.
 func (a *app) shutdown() error {
 	a.draining.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownGrace)
 	defer cancel()
 	// The data plane drains first while the admin listener still answers
-	// (readyz 503, metrics); then the admin listener stops.
-	errs := []error{a.gw.Shutdown(ctx), a.admin.Shutdown(ctx)}
+	// (readyz 503, metrics); then every admitted request's settlement is
+	// stored, with a grace period of its own (the first may be spent on
+	// long streams); then the admin listener and the alerts stop.
+	errs := []error{a.gw.Shutdown(ctx)}
+	if a.settler != nil {
+		sctx, scancel := context.WithTimeout(context.Background(), a.cfg.ShutdownGrace)
+		errs = append(errs, a.settler.Close(sctx))
+		scancel()
+	}
+	errs = append(errs, a.admin.Shutdown(ctx))
+	if a.alerts != nil {
+		errs = append(errs, a.alerts.Close(ctx))
+	}
 	a.close()
 	return errors.Join(errs...)
 }

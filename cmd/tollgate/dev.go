@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -46,6 +47,9 @@ func seedDev(ctx context.Context, st store.Store, srv *devmode.Servers, now time
 			return nil, err
 		}
 	}
+	if err := giveDevCredits(ctx, st, ws.ID); err != nil {
+		return nil, err
+	}
 	seed := &devSeed{workspace: ws.ID}
 	for _, m := range []struct {
 		email, role string
@@ -60,6 +64,29 @@ func seedDev(ctx context.Context, st store.Store, srv *devmode.Servers, now time
 		}
 	}
 	return seed, nil
+}
+
+// devCredits are the demo workspace's credits (100 credits), given once
+// per data directory: the top-up's fixed id makes a restart a no-op.
+const (
+	devCredits   = 100 * store.MicroPerCredit
+	devCreditsID = "devcredits01"
+)
+
+// giveDevCredits tops the demo workspace up once, so the tour shows
+// charges; a store without money methods is left alone.
+func giveDevCredits(ctx context.Context, st store.Store, ws string) error {
+	m, ok := st.(interface {
+		AddCredits(ctx context.Context, workspace string, tx *store.Transaction) (store.CreditAlerts, error)
+	})
+	if !ok {
+		return nil
+	}
+	tx := &store.Transaction{ID: devCreditsID, Kind: store.TxTopUp, Amount: devCredits, Actor: "operator", Note: "serve --dev demo credits"}
+	if _, err := m.AddCredits(ctx, ws, tx); err != nil && !errors.Is(err, store.ErrExists) {
+		return err
+	}
+	return nil
 }
 
 func devWorkspaceOf(ctx context.Context, st store.Store, now time.Time) (*store.Workspace, error) {
@@ -121,6 +148,8 @@ Tollgate is running in dev mode (embedded store, demo upstreams).
   Operator token  %[3]s
   Member token    %[4]s   (%[5]s in workspace %[6]q)
   Owner token     %[7]s   (%[8]s)
+  Credits         the demo workspace starts with 100; demo-chat costs 1000 credits per 1M input
+                  and 3000 per 1M output tokens (each answer is charged: tollgate_credits_charged_total)
 
 Chat completion through the gateway, with the member token:
   curl -s %[1]s/%[9]s/v1/chat/completions -H 'Authorization: Bearer %[4]s' -H 'Content-Type: application/json' -d '{"model":"demo-chat","messages":[{"role":"user","content":"Hello, Tollgate"}]}'

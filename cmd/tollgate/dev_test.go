@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -100,4 +102,43 @@ func TestDevCurlLineWorksAsPrinted(t *testing.T) {
 		}
 		p.stop(t)
 	}
+}
+
+// TestDevTourShowsCharges: under --dev the demo price table and credits
+// are in place, so a completion through the gateway (here streamed without
+// asking for usage: the gateway asks for it) is charged, as the admin
+// listener's metrics show.
+func TestDevTourShowsCharges(t *testing.T) {
+	p := startDev(t, t.TempDir())
+	member, baseURL, _ := devBanner(t, p)
+	client := openai.NewClient(option.WithBaseURL(baseURL), option.WithAPIKey(member), option.WithMaxRetries(0))
+	stream := client.Chat.Completions.NewStreaming(context.Background(), openai.ChatCompletionNewParams{
+		Model:    "demo-chat",
+		Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("what does this cost")},
+	})
+	n := 0
+	for stream.Next() {
+		if stream.Current().Usage.TotalTokens != 0 {
+			t.Fatal("the client saw a usage chunk it did not ask for")
+		}
+		n++
+	}
+	if err := stream.Err(); err != nil || n == 0 {
+		t.Fatalf("stream: %d chunks, %v", n, err)
+	}
+	admin := regexp.MustCompile(`Admin URL\s+(\S+)`).FindStringSubmatch(p.stdout.String())
+	if admin == nil {
+		t.Fatalf("no admin URL in the banner:\n%s", p.stdout.String())
+	}
+	charged := regexp.MustCompile(`(?m)^tollgate_credits_charged_total ([0-9.e+]+)$`)
+	waitFor(t, "a charge in the metrics", func() bool {
+		resp, err := http.Get(admin[1] + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		m := charged.FindSubmatch(b)
+		return m != nil && string(m[1]) != "0"
+	})
 }

@@ -41,17 +41,11 @@ func serveCmd() *cobra.Command {
 // run starts the app and blocks until ctx ends, then shuts down gracefully.
 // SIGHUP reloads the pricing section of the config file at path.
 func run(ctx context.Context, cfg *config.Config, path string, dev bool, out interface{ Write([]byte) (int, error) }) error {
-	a, err := newApp(ctx, cfg, dev)
+	a, err := newApp(ctx, cfg, path, dev)
 	if err != nil {
 		return err
 	}
-	pricing, err := newPricingFile(cfg, path, a.log)
-	if err != nil {
-		a.close()
-		return err
-	}
-	a.adminDeps.Pricing = pricing
-	defer reloadOnSIGHUP(ctx, pricing)()
+	defer reloadOnSIGHUP(ctx, a.pricing)()
 	if err := a.start(); err != nil {
 		a.close()
 		return err
