@@ -158,6 +158,8 @@ func jsonType(b []byte, i int) string {
 		return "a string"
 	case c == '[':
 		return "an array"
+	case c == '{':
+		return "an object"
 	case c == 't' || c == 'f':
 		return "a boolean"
 	case c == 'n':

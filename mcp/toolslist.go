@@ -18,11 +18,11 @@ func FilterToolsList(dst, msg []byte, allows func(string) bool) (out []byte, cha
 	if start < 0 || msg[start] != '{' {
 		return msg, false
 	}
-	f := toolFilter{msg: msg, dst: dst, allows: allows}
+	f := toolFilter{msg: msg, dst: dst}
 	m := objectAt(msg, start, 1)
 	for m.next() {
 		if keyIs(m.key, "result") && msg[m.valStart] == '{' {
-			f.result(m.valStart)
+			f.result(m.valStart, allows)
 		}
 	}
 	if !f.changed {
@@ -33,75 +33,65 @@ func FilterToolsList(dst, msg []byte, allows func(string) bool) (out []byte, cha
 
 // toolFilter builds FilterToolsList's output. msg[:emitted] has been
 // written to dst, changed or not; nothing is written until the first tool
-// is removed.
+// is removed. allows is passed to its methods rather than kept in it, so
+// that a method value passed as allows does not escape to the heap.
 type toolFilter struct {
 	msg     []byte
 	dst     []byte
 	emitted int
 	changed bool
-	allows  func(string) bool
 }
 
 // result filters every "tools" array of the result object at msg[i].
-func (f *toolFilter) result(i int) {
+func (f *toolFilter) result(i int, allows func(string) bool) {
 	m := objectAt(f.msg, i, 2)
 	for m.next() {
 		if keyIs(m.key, "tools") && f.msg[m.valStart] == '[' {
-			f.tools(m.valStart)
+			f.tools(m.valStart, allows)
 		}
 	}
 }
 
-// tools filters the array of tools whose '[' is msg[i]. Once an element
-// is removed the array is rebuilt: each kept element with the whitespace
-// before it, commas between, and the original whitespace before ']'.
-func (f *toolFilter) tools(i int) {
+// tools filters the array of tools whose '[' is msg[i]. Once a tool is
+// removed the rest of the array is rebuilt: a removed element goes with the
+// separator before it (the first element, with the one after it), every
+// other byte stays.
+func (f *toolFilter) tools(i int, allows func(string) bool) {
 	e := arrayAt(f.msg, i, 3)
-	rewriting, kept, last := false, 0, i+1
+	rewriting, kept := false, 0
+	prev, lastKept := i+1, i+1 // the end of the previous and of the last kept element
 	for e.next() {
-		last = e.stop
-		keep := f.keep(e.start)
-		if !rewriting {
-			if keep {
-				kept++
-				continue
-			}
-			f.dst = append(f.dst, f.msg[f.emitted:f.keptEnd(i, e.pre, kept)]...)
+		keep := keepTool(f.msg, e.start, allows)
+		switch {
+		case !rewriting && keep:
+			lastKept = e.stop
+			kept++
+		case !rewriting:
+			f.dst = append(f.dst, f.msg[f.emitted:lastKept]...)
 			rewriting, f.changed = true, true
-			continue
-		}
-		if keep {
-			if kept > 0 {
-				f.dst = append(f.dst, ',')
-			}
+		case keep && kept == 0:
 			f.dst = append(f.dst, f.msg[e.pre:e.stop]...)
 			kept++
+		case keep:
+			f.dst = append(f.dst, f.msg[prev:e.stop]...)
+			kept++
 		}
+		prev = e.stop
 	}
 	if rewriting {
-		f.emitted = last // the whitespace and ']' after the last element follow
+		f.emitted = prev // the whitespace and ']' after the last element follow
 	}
 }
 
-// keptEnd returns where the unchanged head of the array whose '[' is
-// msg[open] ends when the first removed element's whitespace starts at
-// pre: just after '[' when nothing is kept, else before the comma that
-// precedes the removed element.
-func (f *toolFilter) keptEnd(open, pre, kept int) int {
-	if kept == 0 {
-		return open + 1
-	}
-	return pre - 1
-}
-
-// keep reports whether the tool object at msg[i] stays.
-func (f *toolFilter) keep(i int) bool {
-	if f.msg[i] != '{' {
+// keepTool reports whether the tool at msg[i] stays: it is not an object
+// with a string "name" that allows refuses.
+func keepTool(msg []byte, i int, allows func(string) bool) bool {
+	if msg[i] != '{' {
 		return true
 	}
-	m := objectAt(f.msg, i, 4)
+	m := objectAt(msg, i, 4)
 	for m.next() {
-		if keyIs(m.key, "name") && f.msg[m.valStart] == '"' && !f.allows(str(m.val())) {
+		if keyIs(m.key, "name") && msg[m.valStart] == '"' && !allows(str(m.val())) {
 			return false
 		}
 	}
