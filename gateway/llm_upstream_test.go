@@ -42,6 +42,7 @@ type llm struct {
 	filler  int           // OpenAI streams: extra content events before the end
 	cut     bool          // streams: break the connection after the first events, before any usage
 	noUsage bool          // OpenAI streams: never send a usage chunk
+	pad     int           // OpenAI JSON answers: bytes of padding before the usage
 }
 
 func newLLM(t testing.TB, edit func(*llm)) *llm {
@@ -83,7 +84,8 @@ func (l *llm) serve(w http.ResponseWriter, r *http.Request) {
 	case !req.Stream && anthropic:
 		writeJSON(w, `{"id":"msg_1","type":"message","role":"assistant","model":"claude-test","content":[{"type":"text","text":"hi"}],"stop_reason":"end_turn","usage":`+anthropicUsage+`}`)
 	case !req.Stream:
-		writeJSON(w, `{"id":"c1","object":"chat.completion","created":1,"model":"gpt-test","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":`+openAIUsage+`}`)
+		writeJSON(w, `{"id":"c1","object":"chat.completion","created":1,"model":"gpt-test","padding":"`+strings.Repeat("x", l.pad)+
+			`","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":`+openAIUsage+`}`)
 	case anthropic:
 		l.stream(w, anthropicEvents())
 	default:

@@ -46,6 +46,7 @@ type mopts struct {
 	failOpen  limiter.FailOpen
 	timeout   time.Duration // Redis call timeout; 0: 2 s
 	noPricing bool          // no price table: metering off
+	now       func() time.Time
 }
 
 // menv is a gateway with metering on over a real store (embedded or Redis):
@@ -105,7 +106,7 @@ func newMenv(t testing.TB, backend string, o mopts) *menv {
 		MaxBackoff: 20 * time.Millisecond, Observer: m, Alerter: e.alerts, Workspaces: e.s})
 	e.subs.next = e.settler
 	lim := limiter.New(e.s, limiter.Options{Observer: m, BreakerFailures: 1000, FailOpen: o.failOpen})
-	e.gw = gateway.New(o.cfg, gateway.Deps{Admitter: lim, Upstreams: e.s, Metrics: m, Settler: e.subs, Prices: e.book})
+	e.gw = gateway.New(o.cfg, gateway.Deps{Admitter: lim, Upstreams: e.s, Metrics: m, Settler: e.subs, Prices: e.book, Now: o.now})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	must(t, err)
 	e.url = "http://" + ln.Addr().String()
@@ -306,3 +307,24 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 
 // storeQuery asks for the newest limit audit records.
 func storeQuery(limit int) store.RequestQuery { return store.RequestQuery{Limit: limit} }
+
+// counterCount returns the sample count of the histogram series of family
+// name with the given label (name, value), 0 when absent.
+func (e *menv) counterCount(name, label, value string) uint64 {
+	e.t.Helper()
+	fams, err := e.reg.Gather()
+	must(e.t, err)
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if lp.GetName() == label && lp.GetValue() == value {
+					return m.GetHistogram().GetSampleCount()
+				}
+			}
+		}
+	}
+	return 0
+}

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/tollgate-dev/tollgate/gateway"
 	"github.com/tollgate-dev/tollgate/store"
 )
 
@@ -94,4 +97,72 @@ func TestUpstreamDyingMidStream(t *testing.T) {
 			t.Fatalf("balance %d, want %d", got, hundred-want-est)
 		}
 	})
+}
+
+// TestDrainStopsAtItsBounds checks reading on after a disconnect is
+// bounded: by drain_bytes, and by drain_timeout on the gateway's clock;
+// either way the request is settled at its estimate (its usage was never
+// reached) and the drain counted as cut at the limit.
+func TestDrainStopsAtItsBounds(t *testing.T) {
+	for _, bound := range []string{"bytes", "time"} {
+		t.Run(bound, func(t *testing.T) {
+			// A fake clock that, once armed, moves a second at every reading,
+			// so a drain's time runs out after about 60 of its reads.
+			var mu sync.Mutex
+			now, armed := time.Unix(1_800_000_000, 0), false
+			clock := func() time.Time {
+				mu.Lock()
+				defer mu.Unlock()
+				if armed {
+					now = now.Add(time.Second)
+				}
+				return now
+			}
+			cfg := gateway.Config{DrainBytes: 64 << 10}
+			if bound == "time" {
+				cfg = gateway.Config{DrainTimeout: time.Minute}
+			}
+			first, resume := make(chan struct{}, 1), make(chan struct{})
+			e, _ := metered(t, func(t testing.TB, o mopts) *menv { return newMenv(t, "embedded", o) },
+				mopts{credits: hundred, cfg: cfg, now: clock}, func(l *llm) {
+					l.first, l.resume, l.filler = first, resume, 50_000 // about 4 MB: more than either bound lets through
+				})
+			body := `{"model":"gpt-test","max_tokens":50,"stream":true,"messages":[]}`
+			resp := e.post(chatPath, body)
+			<-first
+			must(t, resp.Body.Close())
+			if bound == "time" {
+				mu.Lock()
+				armed = true
+				mu.Unlock()
+			}
+			close(resume)
+			rec := e.settled(1)[0]
+			if est := e.estimate("gpt-test", body, 50); rec.Cost != est || rec.Tokens != (store.Tokens{}) {
+				t.Fatalf("record %+v, want the estimate %d", rec, est)
+			}
+			if n := e.counter("tollgate_stream_drains_total", "outcome", "limit"); n != 1 {
+				t.Fatalf("drains at the limit = %v, want 1", n)
+			}
+		})
+	}
+}
+
+// TestLargeJSONBodySettlesEstimate checks a JSON answer over the 4 MiB
+// copy bound reaches the client whole and is charged the estimate, counted
+// by reason.
+func TestLargeJSONBodySettlesEstimate(t *testing.T) {
+	e, _ := metered(t, func(t testing.TB, o mopts) *menv { return newMenv(t, "embedded", o) },
+		mopts{credits: hundred}, func(l *llm) { l.pad = 5 << 20 })
+	body := `{"model":"gpt-test","max_tokens":10,"messages":[]}`
+	resp := e.post(chatPath, body)
+	if b := readAll(t, resp.Body); len(b) < 5<<20 || !strings.HasSuffix(b, openAIUsage+"}") {
+		t.Fatalf("client got %d bytes", len(b))
+	}
+	if rec := e.settled(1)[0]; rec.Cost != e.estimate("gpt-test", body, 10) {
+		t.Fatalf("record %+v, want the estimate", rec)
+	}
+	if n := e.counter("tollgate_settled_at_estimate_total", "reason", "body_too_large"); n != 1 {
+		t.Fatalf("settled at estimate (body_too_large) = %v, want 1", n)
+	}
 }

@@ -129,13 +129,14 @@ func TestMoneyDenials(t *testing.T) {
 		})
 		t.Run("unknown model", func(t *testing.T) {
 			e, up := metered(t, open, mopts{credits: hundred}, nil)
+			admits := e.counterCount("tollgate_store_seconds", "op", "admit")
 			resp := e.post(chatPath, `{"model":"gpt-\"nope","messages":[]}`)
 			b := readAll(t, resp.Body)
 			if resp.StatusCode != 400 || !strings.Contains(b, `"code":"unknown_model"`) || !strings.Contains(b, `gpt-\"nope`) {
 				t.Fatalf("status %d body %s", resp.StatusCode, b)
 			}
-			if len(up.received()) != 0 {
-				t.Fatal("upstream reached")
+			if len(up.received()) != 0 || e.counterCount("tollgate_store_seconds", "op", "admit") != admits {
+				t.Fatal("an unknown model reached the store or the upstream")
 			}
 		})
 		t.Run("nothing settled", func(t *testing.T) {
