@@ -100,6 +100,9 @@ func TestMoneyDenials(t *testing.T) {
 			if len(up.received()) != 0 {
 				t.Fatal("upstream reached")
 			}
+			if n := e.counter("tollgate_denials_total", "reason", "insufficient_credits"); n != 1 {
+				t.Fatalf("denials for balance = %v, want 1", n)
+			}
 		})
 		t.Run("member spend cap", func(t *testing.T) {
 			e, up := metered(t, open, mopts{credits: hundred, limits: store.Limits{MemberMonthlyCredits: 1000}}, nil)
@@ -113,6 +116,9 @@ func TestMoneyDenials(t *testing.T) {
 			}
 			if len(up.received()) != 0 {
 				t.Fatal("upstream reached")
+			}
+			if n := e.counter("tollgate_denials_total", "reason", "member_spend_cap"); n != 2 {
+				t.Fatalf("denials for the cap = %v, want 2", n)
 			}
 			waitUntil(t, "the cap alert", func() bool { return len(e.alerts.events()) > 0 })
 			if ev := e.alerts.events(); len(ev) != 1 || ev[0].Type != "cap.reached" || ev[0].Workspace != e.ws {
