@@ -32,7 +32,8 @@ func (k ResultKind) String() string {
 // aliasing msg) and outcome: RPCError when it has a non-null error member,
 // else ToolError when its result has "isError": true, else OK when it has
 // a result; NoResult for anything else, including requests and invalid
-// JSON. When a member repeats, the last occurrence counts, as with
+// JSON, and a message with two ids, which answers no request for sure.
+// When another member repeats, the last occurrence counts, as with
 // encoding/json. Outcome does not allocate.
 func Outcome(msg []byte) (id []byte, o ResultKind) {
 	start, _ := topValue(msg)
@@ -70,12 +71,12 @@ func outcome(b []byte, i, depth int) (id []byte, o ResultKind) {
 		return nil, NoResult
 	}
 	var result []byte
-	failed, method := false, false
+	failed, method, ids := false, false, 0
 	m := objectAt(b, i, depth)
 	for m.next() {
 		switch {
 		case keyIs(m.key, "id"):
-			id = m.val()
+			id, ids = m.val(), ids+1
 		case keyIs(m.key, "error"):
 			failed = b[m.valStart] != 'n'
 		case keyIs(m.key, "result"):
@@ -85,7 +86,7 @@ func outcome(b []byte, i, depth int) (id []byte, o ResultKind) {
 		}
 	}
 	switch {
-	case method:
+	case method || ids > 1:
 		return nil, NoResult
 	case failed:
 		return id, RPCError

@@ -21,6 +21,7 @@ func TestOutcomeKinds(t *testing.T) {
 		{`{"jsonrpc":"2.0","id":8,"method":"sampling/createMessage","params":{}}`, "", NoResult},
 		{`{"jsonrpc":"2.0","method":"notifications/progress","params":{}}`, "", NoResult},
 		{`{"id":9,"result":{}`, "", NoResult},
+		{`{"id":9,"ID":1,"result":{}}`, "", NoResult},
 		{`[]`, "", NoResult},
 	} {
 		id, o := Outcome([]byte(tc.msg))

@@ -13,9 +13,8 @@ const (
 // peek reads as much of the current event's data as has arrived and says
 // whether it answers a watched tools/list: its top-level "id", or a
 // "method" (a request or notification), decides. It resumes after the last
-// whole member it read, so a long event costs one pass; a number or
-// literal at the very end of the data may still go on, so it waits for the
-// byte after it.
+// whole member it read, so a long event costs one pass; a number at the
+// very end of the data may still go on, so it waits for the byte after it.
 func (s *Stream) peek() verdict {
 	d := s.data
 	if !s.peeking {
@@ -32,7 +31,7 @@ func (s *Stream) peek() verdict {
 	}
 	m := members{b: d, i: s.peekAt, depth: 1, n: s.peekN, end: -1}
 	for m.next() {
-		if m.valEnd >= len(d) {
+		if m.valEnd == len(d) && isDigit(d[m.valEnd-1]) { // the number may go on
 			return verdictUndecided
 		}
 		s.peekAt, s.peekN = m.i, m.n
