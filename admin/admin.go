@@ -70,7 +70,6 @@ type api struct {
 	mailer    Mailer
 	publicURL string
 	pricing   PricingSource
-	money     store.Money // the store's credits side; nil when the store lacks it
 	alerter   notify.Alerter
 }
 
@@ -91,7 +90,6 @@ func New(deps Deps) http.Handler {
 	a := &api{store: deps.Store, op: deps.OperatorHash, log: deps.Logger, now: deps.Clock,
 		usageOf: deps.Usage, draining: deps.Draining, mailer: deps.Mailer,
 		publicURL: strings.TrimRight(deps.PublicURL, "/"), alerter: deps.Alerter}
-	a.money, _ = deps.Store.(store.Money) // until store.Store embeds Money (issue 5)
 	a.pricing = deps.Pricing
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)

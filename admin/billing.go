@@ -66,10 +66,7 @@ func (a *api) getBilling(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) setBilling(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

@@ -31,10 +31,7 @@ func viewCredits(ws string, c store.Credits) creditsView {
 }
 
 func (a *api) getCredits(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err
@@ -69,10 +66,7 @@ func (a *api) adjustCredits(w http.ResponseWriter, r *http.Request) error {
 // addCredits records an operator's top-up or adjustment in the ledger and
 // the balance in one store step, then raises its alerts.
 func (a *api) addCredits(w http.ResponseWriter, r *http.Request, kind store.TxKind) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

@@ -2,22 +2,11 @@ package admin
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/tollgate-dev/tollgate/notify"
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
 )
-
-// moneyStore returns the store's credits side, or 501 when the configured
-// store does not implement it yet.
-func (a *api) moneyStore() (store.Money, error) {
-	if a.money == nil {
-		return nil, newError(http.StatusNotImplemented, CodeNotImplemented,
-			"this store does not keep credits yet; the endpoint needs a store with the money contract (issue 5)")
-	}
-	return a.money, nil
-}
 
 // creditsChanged raises the alerts of an explicit transaction tx of
 // workspace ws: credits.added for a positive amount, and the thresholds the

@@ -38,10 +38,7 @@ func viewTransaction(t *store.Transaction) transactionView {
 // listTransactions answers one page of the ledger, newest first, with
 // ?since and ?until (RFC 3339 or an age such as 7d), ?limit and ?cursor.
 func (a *api) listTransactions(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

@@ -25,7 +25,6 @@ const (
 	CodeVoucherUnknown   = "voucher_unknown"   // 404: no voucher has this code (or it is mistyped)
 	CodeVoucherUsed      = "voucher_used"      // 409: the voucher was redeemed already
 	CodeVoucherExpired   = "voucher_expired"   // 410: the voucher is past its expiry
-	CodeNotImplemented   = "not_implemented"   // 501: the configured store lacks what the endpoint needs
 	CodeStoreUnavailable = "store_unavailable" // 503: the store did not answer
 	CodeShuttingDown     = "shutting_down"     // 503: the process is draining before it exits
 	CodeInternal         = "internal"          // 500: a bug or an unexpected store failure; details are logged

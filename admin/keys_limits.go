@@ -21,10 +21,7 @@ type keyLimitsRequest struct {
 // updateKey changes the limits of the {id} workspace key; admission sees
 // them on the very next request (store.Money.UpdateTokenLimits).
 func (a *api) updateKey(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

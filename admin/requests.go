@@ -43,10 +43,7 @@ func viewRequest(r *store.RequestRecord) requestView {
 // listRequests answers the audit trail of proxied requests, newest first:
 // one page as JSON, or with ?format=csv every matching record as CSV.
 func (a *api) listRequests(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

@@ -62,11 +62,9 @@ func (a *api) writeUsage(w http.ResponseWriter, r *http.Request, self string, di
 	if err != nil {
 		return err
 	}
-	var rolled []store.UsageRow
-	if a.money != nil {
-		if rolled, err = a.money.UsageRows(r.Context(), ws, q.From, q.To); err != nil {
-			return err
-		}
+	rolled, err := a.store.UsageRows(r.Context(), ws, q.From, q.To)
+	if err != nil {
+		return err
 	}
 	var keep func(*store.UsageRow) bool
 	if self != "" {

@@ -48,10 +48,7 @@ type webhookCreated struct {
 
 // createWebhook adds an alert receiver to the workspace (owner, admin).
 func (a *api) createWebhook(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err
@@ -132,10 +129,7 @@ func hostOf(s string) string {
 }
 
 func (a *api) listWebhooks(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err
@@ -148,10 +142,7 @@ func (a *api) listWebhooks(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) deleteWebhook(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err
@@ -205,10 +196,7 @@ func viewDelivery(d *store.Delivery) deliveryView {
 // {id} receiver, up to ?limit (default DefaultPageSize); the log is bounded
 // by retention, so there is no cursor.
 func (a *api) listDeliveries(w http.ResponseWriter, r *http.Request) error {
-	m, err := a.moneyStore()
-	if err != nil {
-		return err
-	}
+	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err

@@ -121,7 +121,7 @@ type Store interface {
 	UpstreamNames(ctx context.Context, workspace string) ([]string, int64, error)
 
 	Teams
-	// Money joins here once both backends implement it (issue 5).
+	Money
 
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error

@@ -20,16 +20,3 @@ func TestContract(t *testing.T) {
 		return s
 	})
 }
-
-// TestMoneyContract runs the shared store.Money contract suite against the
-// embedded store with its default hold lifetime and request retention, so
-// both backends settle, cap and bill alike.
-func TestMoneyContract(t *testing.T) {
-	storetest.RunMoney(t, func(t *testing.T, clock *storetest.FakeClock) storetest.MoneyStore {
-		s, err := embedded.Open(t.TempDir(), embedded.Options{Clock: clock.Now})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
-}

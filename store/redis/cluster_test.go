@@ -63,17 +63,3 @@ func TestContractOnCluster(t *testing.T) {
 		return s
 	})
 }
-
-// TestMoneyContractOnCluster: the money suite passes through a ClusterClient
-// on Redis Cluster, so every money script keeps to one slot per workspace
-// (and vouchers to theirs).
-func TestMoneyContractOnCluster(t *testing.T) {
-	addr := startCluster(t)
-	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{addr}})
-	t.Cleanup(func() { _ = c.Close() })
-	storetest.RunMoney(t, func(t *testing.T, clock *storetest.FakeClock) storetest.MoneyStore {
-		s, err := redisstore.New(context.Background(), redisstore.Options{Client: c, Now: clock.Now})
-		must(t, err)
-		return s
-	})
-}

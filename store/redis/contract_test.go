@@ -19,14 +19,6 @@ func TestContract(t *testing.T) {
 	})
 }
 
-// TestMoneyContract: the Redis store passes the money contract suite.
-func TestMoneyContract(t *testing.T) {
-	srv := redistest.Start(t)
-	storetest.RunMoney(t, func(t *testing.T, clock *storetest.FakeClock) storetest.MoneyStore {
-		return open(t, srv, redisstore.Options{Now: clock.Now})
-	})
-}
-
 // open returns a store on srv; o.URL is filled in. The test closes it.
 func open(t testing.TB, srv *redistest.Server, o redisstore.Options) *redisstore.Store {
 	t.Helper()

@@ -21,8 +21,8 @@
 // counted, role changes are seen at once, and admitted requests record
 // LastActive and LastUsed at most once a minute. RunAll runs both.
 //
-// RunMoney checks the store.Money half with Admit's money checks, on a
-// MoneyStore (Store and Money) with the default hold lifetime and request
+// RunMoney (part of RunAll) checks the store.Money half with Admit's money
+// checks, with the default hold lifetime and request
 // retention: holds and Settle to the micro-credit, idempotent and unheld
 // settles, NoCredits and the zero-estimate rules, the order of the money
 // checks and that a refusal writes nothing, hold expiry at the estimate,

@@ -16,14 +16,14 @@ const (
 	retain  = 30 * 24 * time.Hour // the backends' default request retention
 )
 
-// menv is env with the store seen as MoneyStore (the same store).
+// menv is env with the store kept under the name the money cases use.
 type menv struct {
 	*env
-	m MoneyStore
+	m store.Store
 }
 
 // withMoney is the fixture of the money cases.
-func withMoney(e *env) *menv { return &menv{env: e, m: e.s.(MoneyStore)} }
+func withMoney(e *env) *menv { return &menv{env: e, m: e.s} }
 
 // topUp adds amount to workspace ws with a top-up and returns the transaction.
 func (e *menv) topUp(ws string, amount int64) store.Transaction {
