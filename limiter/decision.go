@@ -172,6 +172,9 @@ type Decision struct {
 	TokenKind   token.Kind
 	TokenID     string
 	MemberID    string // the member; for a workspace key, its creator
+	// Role is the member's role (store.RoleOwner …) for a member token, ""
+	// for a workspace key; tool policies narrowed per role use it.
+	Role string
 	UpstreamRev int64  // the workspace's upstream revision; changes when any upstream changes
 	// Public says the upstream is the operator's public one (Request.Public
 	// and no upstream of that name in the workspace): the gateway loads its
