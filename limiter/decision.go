@@ -169,13 +169,13 @@ type Decision struct {
 	Reset      time.Duration // until Remaining grows again
 	RetryAfter time.Duration // until a request could be admitted; 0 when allowed
 
-	TokenKind   token.Kind
-	TokenID     string
-	MemberID    string // the member; for a workspace key, its creator
+	TokenKind token.Kind
+	TokenID   string
+	MemberID  string // the member; for a workspace key, its creator
 	// Role is the member's role (store.RoleOwner …) for a member token, ""
 	// for a workspace key; tool policies narrowed per role use it.
-	Role string
-	UpstreamRev int64  // the workspace's upstream revision; changes when any upstream changes
+	Role        string
+	UpstreamRev int64 // the workspace's upstream revision; changes when any upstream changes
 	// Public says the upstream is the operator's public one (Request.Public
 	// and no upstream of that name in the workspace): the gateway loads its
 	// route from token.OperatorWorkspace. UpstreamRev is still the workspace's.
