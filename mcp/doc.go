@@ -29,7 +29,8 @@
 //     errors merged into the answer (MergeBatchResponse, ErrorEvent).
 //   - The response to a tools/list loses the tools the policy denies
 //     (FilterToolsList); only that message changes, and within it only the
-//     removed array elements.
+//     removed array elements (and a "cacheScope":"public" hint, which
+//     becomes "private": the list now depends on the caller).
 //   - The 2024-11-05 endpoint event's URI becomes a path through the
 //     gateway (Endpoint.Rewrite); a URI to another host is refused.
 //

@@ -5,7 +5,9 @@ package mcp
 // "name" member is a string that allows returns false for (an element with
 // two names is removed when either is refused; one without a string name
 // stays). Everything else stays byte for byte: the other tools, their
-// order, nextCursor, _meta and unknown members, whitespace. Keys match as
+// order, nextCursor, _meta and unknown members, whitespace; except that a
+// filtered result's "cacheScope":"public" (2026-07-28 cache hints) becomes
+// "private", since the list now depends on the caller. Keys match as
 // encoding/json matches them (ignoring case), so a client decoding with it
 // sees no tool the policy hides.
 //
@@ -28,7 +30,8 @@ func FilterToolsList(dst, msg []byte, allows func(string) bool) (out []byte, cha
 	if !f.changed {
 		return msg, false
 	}
-	return append(f.dst, msg[f.emitted:]...), true
+	f.copyTo(len(msg))
+	return f.dst, true
 }
 
 // toolFilter builds FilterToolsList's output. msg[:emitted] has been
@@ -40,14 +43,34 @@ type toolFilter struct {
 	dst     []byte
 	emitted int
 	changed bool
+	scope   [2]int // a "public" cacheScope value seen before any change, to make private if one comes
+}
+
+// copyTo writes msg[emitted:end], with a pending cacheScope made private.
+func (f *toolFilter) copyTo(end int) {
+	if s := f.scope; s[1] > f.emitted && s[1] <= end {
+		f.dst = append(f.dst, f.msg[f.emitted:s[0]]...)
+		f.dst = append(f.dst, `"private"`...)
+		f.emitted, f.scope = s[1], [2]int{}
+	}
+	f.dst = append(f.dst, f.msg[f.emitted:end]...)
+	f.emitted = end
 }
 
 // result filters every "tools" array of the result object at msg[i].
+// A filtered result differs between callers, so its 2026-07-28 cache hint
+// "cacheScope":"public" becomes "private".
 func (f *toolFilter) result(i int, allows func(string) bool) {
 	m := objectAt(f.msg, i, 2)
 	for m.next() {
-		if keyIs(m.key, "tools") && f.msg[m.valStart] == '[' {
+		switch {
+		case keyIs(m.key, "tools") && f.msg[m.valStart] == '[':
 			f.tools(m.valStart, allows)
+		case keyIs(m.key, "cacheScope") && string(m.val()) == `"public"`:
+			f.scope = [2]int{m.valStart, m.valEnd}
+			if f.changed {
+				f.copyTo(m.valEnd)
+			}
 		}
 	}
 }
@@ -67,7 +90,7 @@ func (f *toolFilter) tools(i int, allows func(string) bool) {
 			lastKept = e.stop
 			kept++
 		case !rewriting:
-			f.dst = append(f.dst, f.msg[f.emitted:lastKept]...)
+			f.copyTo(lastKept)
 			rewriting, f.changed = true, true
 		case keep && kept == 0:
 			f.dst = append(f.dst, f.msg[e.pre:e.stop]...)

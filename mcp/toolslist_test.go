@@ -1,9 +1,13 @@
 package mcp
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // denyNames returns an allows function refusing the given names.
@@ -64,6 +68,28 @@ func TestFilterToolsListMatchesKeysAsClientsDo(t *testing.T) {
 	}
 }
 
+// TestFilterToolsListMakesCacheScopePrivate checks that a filtered list
+// is not offered to shared caches as the same for every caller, wherever
+// the hint sits, and that an unfiltered one keeps its hint.
+func TestFilterToolsListMakesCacheScopePrivate(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"id":1,"result":{"ttlMs":0,"cacheScope":"public","tools":[{"name":"a"},{"name":"secret"}]}}`,
+			`{"id":1,"result":{"ttlMs":0,"cacheScope":"private","tools":[{"name":"a"}]}}`},
+		{`{"id":1,"result":{"tools":[{"name":"secret"}],"cacheScope":"public","ttlMs":5}}`,
+			`{"id":1,"result":{"tools":[],"cacheScope":"private","ttlMs":5}}`},
+		{`{"id":1,"result":{"cacheScope":"public","tools":[{"name":"a"}]}}`, ""},
+		{`{"id":1,"result":{"cacheScope":"private","tools":[{"name":"secret"}]}}`, `{"id":1,"result":{"cacheScope":"private","tools":[]}}`},
+	} {
+		out, changed := FilterToolsList(nil, []byte(tc.in), denyNames("secret"))
+		if tc.want == "" {
+			tc.want = tc.in
+		}
+		if string(out) != tc.want || changed != (tc.want != tc.in) {
+			t.Errorf("%s\n got %s\nwant %s", tc.in, out, tc.want)
+		}
+	}
+}
+
 // TestFilterToolsListDoesNotAllocate checks the rewrite costs no
 // allocation when dst has room.
 func TestFilterToolsListDoesNotAllocate(t *testing.T) {
@@ -72,5 +98,52 @@ func TestFilterToolsListDoesNotAllocate(t *testing.T) {
 	p, _ := ParsePolicy("p", nil, []string{"b"})
 	if n := testing.AllocsPerRun(100, func() { FilterToolsList(dst[:0], msg, p.Allows) }); n != 0 {
 		t.Errorf("%v allocs", n)
+	}
+}
+
+// TestFilterToolsListClientShapes checks the filter on the tools/list
+// shapes of both Go SDKs (go-sdk's recorded answer, mcp-go's sorted
+// members with a schema property called "name"), and that go-sdk's client
+// types decode the result: only the allowed tools, the cursor kept.
+func TestFilterToolsListClientShapes(t *testing.T) {
+	pol, _ := ParsePolicy("p", nil, []string{"delete_*"})
+	mcpgo, err := os.ReadFile("../testdata/mcp/mcp-go/tools-list.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile("../testdata/mcp/mcp-go/tools-list.filtered.json")
+	out, changed := FilterToolsList(nil, bytes.TrimSpace(mcpgo), pol.Allows)
+	if !changed || string(out) != string(bytes.TrimSpace(want)) {
+		t.Errorf("mcp-go shape:\n got %s\nwant %s", out, want)
+	}
+	checkSDKDecodes(t, out, []string{"echo"}, "cursor-2")
+
+	sse, err := os.ReadFile("../testdata/mcp/2025-06-18/03.resp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := sse[bytes.Index(sse, []byte("data: "))+len("data: ") : bytes.LastIndex(sse, []byte("\n\n"))]
+	out, changed = FilterToolsList(nil, data, pol.Allows)
+	if !changed {
+		t.Fatalf("go-sdk shape unchanged: %s", data)
+	}
+	checkSDKDecodes(t, out, []string{"echo", "fail", "slow"}, "")
+}
+
+// checkSDKDecodes decodes a tools/list response with go-sdk's types.
+func checkSDKDecodes(t *testing.T, msg []byte, tools []string, cursor string) {
+	t.Helper()
+	var r struct {
+		Result sdk.ListToolsResult `json:"result"`
+	}
+	if err := json.Unmarshal(msg, &r); err != nil {
+		t.Fatalf("%s: %v", msg, err)
+	}
+	var names []string
+	for _, tool := range r.Result.Tools {
+		names = append(names, tool.Name)
+	}
+	if strings.Join(names, ",") != strings.Join(tools, ",") || r.Result.NextCursor != cursor {
+		t.Errorf("tools %v cursor %q, want %v %q", names, r.Result.NextCursor, tools, cursor)
 	}
 }
