@@ -43,7 +43,7 @@ func (s *usageStats) add(r *store.UsageRow) {
 
 // finish fills the fields derived from the sums.
 func (s *usageStats) finish() {
-	s.CostCredits = formatCredits(s.Cost)
+	s.CostCredits = store.FormatCredits(s.Cost)
 	if !s.last.IsZero() {
 		t := s.last.UTC()
 		s.LastActive = &t

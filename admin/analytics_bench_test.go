@@ -37,7 +37,7 @@ func BenchmarkAggregateMonthOfRollUps(b *testing.B) {
 func BenchmarkFormatCredits(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if formatCredits(12_345_678) != "12.345678" {
+		if store.FormatCredits(12_345_678) != "12.345678" {
 			b.Fatal("wrong")
 		}
 	}

@@ -52,9 +52,9 @@ type billingView struct {
 
 func viewBilling(ws string, b store.Billing) billingView {
 	return billingView{WorkspaceID: ws, Anchor: b.Anchor,
-		LowBalance: b.LowBalance, LowBalanceCredits: formatCredits(b.LowBalance),
-		AutoTopUpBelow: b.AutoTopUpBelow, AutoTopUpBelowCredits: formatCredits(b.AutoTopUpBelow),
-		AutoTopUpAmount: b.AutoTopUpAmount, AutoTopUpAmountCredits: formatCredits(b.AutoTopUpAmount)}
+		LowBalance: b.LowBalance, LowBalanceCredits: store.FormatCredits(b.LowBalance),
+		AutoTopUpBelow: b.AutoTopUpBelow, AutoTopUpBelowCredits: store.FormatCredits(b.AutoTopUpBelow),
+		AutoTopUpAmount: b.AutoTopUpAmount, AutoTopUpAmountCredits: store.FormatCredits(b.AutoTopUpAmount)}
 }
 
 func (a *api) getBilling(w http.ResponseWriter, r *http.Request) error {
@@ -86,6 +86,6 @@ func (a *api) setBilling(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	c.target("workspace", ws)
 	c.audit.detail = fmt.Sprintf("anchor %d, low balance %s, auto top-up below %s by %s credits", b.Anchor,
-		formatCredits(b.LowBalance), formatCredits(b.AutoTopUpBelow), formatCredits(b.AutoTopUpAmount))
+		store.FormatCredits(b.LowBalance), store.FormatCredits(b.AutoTopUpBelow), store.FormatCredits(b.AutoTopUpAmount))
 	return writeJSON(w, http.StatusOK, viewBilling(ws, b))
 }

@@ -25,9 +25,9 @@ type creditsView struct {
 }
 
 func viewCredits(ws string, c store.Credits) creditsView {
-	return creditsView{WorkspaceID: ws, Balance: c.Balance, BalanceCredits: formatCredits(c.Balance),
-		Held: c.Held, HeldCredits: formatCredits(c.Held),
-		Available: c.Balance - c.Held, AvailableCredits: formatCredits(c.Balance - c.Held)}
+	return creditsView{WorkspaceID: ws, Balance: c.Balance, BalanceCredits: store.FormatCredits(c.Balance),
+		Held: c.Held, HeldCredits: store.FormatCredits(c.Held),
+		Available: c.Balance - c.Held, AvailableCredits: store.FormatCredits(c.Balance - c.Held)}
 }
 
 func (a *api) getCredits(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +92,7 @@ func (a *api) addCredits(w http.ResponseWriter, r *http.Request, kind store.TxKi
 		return notFound(err, "workspace", ws)
 	}
 	c.target("transaction", tx.ID)
-	c.audit.detail = string(kind) + " " + formatCredits(amount) + " credits"
+	c.audit.detail = string(kind) + " " + store.FormatCredits(amount) + " credits"
 	a.log.Info("admin: credits changed", "workspace", ws, "kind", kind, "amount", amount, "tx", tx.ID)
 	a.creditsChanged(r.Context(), ws, tx, alerts)
 	cr, err := m.Credits(r.Context(), ws)

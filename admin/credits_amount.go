@@ -13,42 +13,6 @@ import (
 // overflow.
 const maxAmount = 1_000_000_000 * store.MicroPerCredit
 
-// creditDigits is the number of decimals of a credit amount: micro-credits.
-const creditDigits = 6
-
-// formatCredits writes micro-credits µc as a decimal number of credits for
-// people, with no trailing zeros: 12500000 is "12.5", 1 is "0.000001", 0 is
-// "0". Every integer, including math.MinInt64, formats exactly.
-func formatCredits(µc int64) string {
-	var b [32]byte
-	return string(appendCredits(b[:0], µc))
-}
-
-// appendCredits appends formatCredits(µc) to dst.
-func appendCredits(dst []byte, µc int64) []byte {
-	u := uint64(µc)
-	if µc < 0 {
-		dst = append(dst, '-')
-		u = -u // two's complement: exact for MinInt64 too
-	}
-	dst = strconv.AppendUint(dst, u/store.MicroPerCredit, 10)
-	frac := u % store.MicroPerCredit
-	if frac == 0 {
-		return dst
-	}
-	var f [creditDigits]byte
-	for i := creditDigits - 1; i >= 0; i-- {
-		f[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	n := creditDigits
-	for f[n-1] == '0' {
-		n--
-	}
-	dst = append(dst, '.')
-	return append(dst, f[:n]...)
-}
-
 // parseCredits reads a decimal number of credits, such as "12.5", "-3" or
 // "0.000001", into micro-credits. It accepts an optional leading minus, at
 // least one digit before an optional point and 1 to 6 digits after it; no
@@ -67,7 +31,7 @@ func parseCredits(field, s string) (int64, error) {
 		return bad("no digits before the decimal point")
 	case dot && frac == "":
 		return bad("no digits after the decimal point")
-	case len(frac) > creditDigits:
+	case len(frac) > store.CreditDigits:
 		return bad("more than 6 decimals (1 micro-credit is 0.000001)")
 	case !allDigits(whole) || !allDigits(frac):
 		return bad("not a decimal number")
@@ -77,7 +41,7 @@ func parseCredits(field, s string) (int64, error) {
 	w, _ := strconv.ParseInt(whole, 10, 64) // at most 10 significant digits: fits
 	f := int64(0)
 	if frac != "" {
-		f, _ = strconv.ParseInt(frac+strings.Repeat("0", creditDigits-len(frac)), 10, 64)
+		f, _ = strconv.ParseInt(frac+strings.Repeat("0", store.CreditDigits-len(frac)), 10, 64)
 	}
 	v := w*store.MicroPerCredit + f
 	if v > maxAmount {
@@ -161,7 +125,7 @@ func (a *amountRequest) micro(signed bool) (int64, error) {
 	case v == 0:
 		return 0, errInvalid("%s: must not be zero", a.field())
 	case v < 0 && !signed:
-		return 0, errInvalid("%s: must be positive, got %s credits", a.field(), formatCredits(v))
+		return 0, errInvalid("%s: must be positive, got %s credits", a.field(), store.FormatCredits(v))
 	}
 	return v, nil
 }

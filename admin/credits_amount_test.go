@@ -2,27 +2,11 @@ package admin
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"testing"
-)
 
-// TestFormatCreditsIsExact: amounts are shown to people as decimals with no
-// float rounding, including the extremes of int64.
-func TestFormatCreditsIsExact(t *testing.T) {
-	for _, c := range []struct {
-		in   int64
-		want string
-	}{
-		{0, "0"}, {1, "0.000001"}, {-1, "-0.000001"}, {12_500_000, "12.5"}, {1_000_000, "1"},
-		{1_234_567, "1.234567"}, {-3_000_000, "-3"}, {100_010_000, "100.01"},
-		{math.MaxInt64, "9223372036854.775807"}, {math.MinInt64, "-9223372036854.775808"},
-	} {
-		if got := formatCredits(c.in); got != c.want {
-			t.Errorf("formatCredits(%d) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
+	"github.com/tollgate-dev/tollgate/store"
+)
 
 // TestParseCreditsReadsDecimals: people type credits as decimals; each
 // accepted form maps to the exact number of micro-credits.
@@ -72,9 +56,9 @@ func FuzzParseCredits(f *testing.F) {
 		if v > maxAmount || v < -maxAmount {
 			t.Fatalf("parseCredits(%q) = %d, beyond maxAmount", s, v)
 		}
-		back, err := parseCredits("credits", formatCredits(v))
+		back, err := parseCredits("credits", store.FormatCredits(v))
 		if err != nil || back != v {
-			t.Fatalf("round trip of %q: %d -> %q -> %d, %v", s, v, formatCredits(v), back, err)
+			t.Fatalf("round trip of %q: %d -> %q -> %d, %v", s, v, store.FormatCredits(v), back, err)
 		}
 	})
 }

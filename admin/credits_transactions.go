@@ -26,11 +26,11 @@ type transactionView struct {
 }
 
 func viewTransaction(t *store.Transaction) transactionView {
-	v := transactionView{ID: t.ID, Kind: string(t.Kind), Amount: t.Amount, AmountCredits: formatCredits(t.Amount),
+	v := transactionView{ID: t.ID, Kind: string(t.Kind), Amount: t.Amount, AmountCredits: store.FormatCredits(t.Amount),
 		Actor: t.Actor, Note: t.Note, VoucherID: t.Voucher, MemberID: t.Member, KeyID: t.Key, At: t.At}
 	if t.Kind != store.TxUsage {
 		b := t.Balance
-		v.Balance, v.BalanceCredits = &b, formatCredits(b)
+		v.Balance, v.BalanceCredits = &b, store.FormatCredits(b)
 	}
 	return v
 }

@@ -60,7 +60,7 @@ func (a *api) updateKey(w http.ResponseWriter, r *http.Request) error {
 	c := callerOf(r)
 	c.target("key", id)
 	c.audit.detail = fmt.Sprintf("limits rpm %d, tpm %d, monthly %s credits, %d model limits", l.RPM, l.TPM,
-		formatCredits(l.Monthly), len(viewModelLimits(l.ModelRPM, l.ModelLimits)))
+		store.FormatCredits(l.Monthly), len(viewModelLimits(l.ModelRPM, l.ModelLimits)))
 	a.log.Info("admin: key limits set", "workspace", ws, "key", id)
 	return writeJSON(w, http.StatusOK, viewToken(t))
 }

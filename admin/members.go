@@ -144,7 +144,7 @@ func (req *updateMemberRequest) setLimits(c *caller, m *store.Member) error {
 	setIf(&m.RPM, req.RPM)
 	setIf(&m.TPM, req.TPM)
 	setIf(&m.Monthly, req.Monthly)
-	c.audit.detail = fmt.Sprintf("limits rpm %d, tpm %d, monthly %s credits", m.RPM, m.TPM, formatCredits(m.Monthly))
+	c.audit.detail = fmt.Sprintf("limits rpm %d, tpm %d, monthly %s credits", m.RPM, m.TPM, store.FormatCredits(m.Monthly))
 	return nil
 }
 

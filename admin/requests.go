@@ -36,7 +36,7 @@ type requestView struct {
 func viewRequest(r *store.RequestRecord) requestView {
 	return requestView{At: r.At, RequestID: r.RequestID, Kind: r.Kind, MemberID: r.MemberID, TokenID: r.TokenID,
 		Method: r.Method, Route: r.Route, Upstream: r.Upstream, Model: r.Model, Tool: r.Tool, ToolCall: r.ToolCall,
-		Status: r.Status, Error: r.Error, Tokens: r.Tokens, Cost: r.Cost, CostCredits: formatCredits(r.Cost),
+		Status: r.Status, Error: r.Error, Tokens: r.Tokens, Cost: r.Cost, CostCredits: store.FormatCredits(r.Cost),
 		LatencyMS: float64(r.Latency.Microseconds()) / 1000}
 }
 

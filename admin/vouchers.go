@@ -48,7 +48,7 @@ func viewVoucher(v *store.Voucher, now time.Time) voucherView {
 	case !now.Before(v.ExpiresAt):
 		status = "expired"
 	}
-	return voucherView{ID: v.ID, Amount: v.Amount, AmountCredits: formatCredits(v.Amount), Note: v.Note,
+	return voucherView{ID: v.ID, Amount: v.Amount, AmountCredits: store.FormatCredits(v.Amount), Note: v.Note,
 		Status: status, ExpiresAt: v.ExpiresAt, CreatedAt: v.CreatedAt, RedeemedBy: v.RedeemedBy,
 		RedeemedAt: optTime(v.RedeemedAt)}
 }
@@ -89,7 +89,7 @@ func (a *api) createVoucher(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := callerOf(r)
 	c.target("voucher", v.ID)
-	c.audit.detail = "voucher of " + formatCredits(amount) + " credits"
+	c.audit.detail = "voucher of " + store.FormatCredits(amount) + " credits"
 	a.log.Info("admin: voucher created", "voucher", v.ID, "amount", amount)
 	return writeJSON(w, http.StatusCreated, voucherCreated{Voucher: viewVoucher(v, now), Code: code})
 }
@@ -174,7 +174,7 @@ func (a *api) redeemVoucher(w http.ResponseWriter, r *http.Request) error {
 		return redeemError(err)
 	}
 	c.target("voucher", tx.Voucher)
-	c.audit.detail = "voucher of " + formatCredits(tx.Amount) + " credits"
+	c.audit.detail = "voucher of " + store.FormatCredits(tx.Amount) + " credits"
 	a.log.Info("admin: voucher redeemed", "workspace", ws, "voucher", tx.Voucher, "amount", tx.Amount)
 	a.creditsChanged(r.Context(), ws, tx, alerts)
 	cr, err := m.Credits(r.Context(), ws)

@@ -167,7 +167,7 @@ func limitMessage(dst []byte, d *limiter.Decision) []byte {
 	dst = append(dst, " allows "...)
 	switch d.Scope {
 	case limiter.ScopeMemberSpend, limiter.ScopeKeySpend, limiter.ScopeKeyModelSpend:
-		dst = appendCredits(dst, d.Limit)
+		dst = store.AppendCredits(dst, d.Limit)
 		dst = append(dst, " credits"...)
 	default:
 		dst = strconv.AppendInt(dst, d.Limit, 10)
@@ -197,30 +197,6 @@ func isTokenScope(s limiter.Scope) bool {
 	return false
 }
 
-// appendCredits appends µc micro-credits as a decimal number of credits,
-// such as 2.5, without trailing zeros.
-func appendCredits(dst []byte, micro int64) []byte {
-	if micro < 0 {
-		dst = append(dst, '-')
-		micro = -micro
-	}
-	dst = strconv.AppendInt(dst, micro/store.MicroPerCredit, 10)
-	frac := micro % store.MicroPerCredit
-	if frac == 0 {
-		return dst
-	}
-	var digits [6]byte
-	for i := 5; i >= 0; i-- {
-		digits[i] = byte('0' + frac%10)
-		frac /= 10
-	}
-	n := 6
-	for n > 0 && digits[n-1] == '0' {
-		n--
-	}
-	dst = append(dst, '.')
-	return append(dst, digits[:n]...)
-}
 
 // appendJSONText appends s as the contents of a JSON string, escaping
 // quotes, backslashes and control characters and replacing invalid UTF-8

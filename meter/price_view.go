@@ -1,8 +1,7 @@
 package meter
 
 import (
-	"strconv"
-	"strings"
+	"github.com/tollgate-dev/tollgate/store"
 )
 
 // TableView is a Table as the admin API shows it: every price as a decimal
@@ -51,11 +50,11 @@ func (t *Table) View() TableView {
 		v.Models[p.prefix+"*"] = p.price.view()
 	}
 	for upstream, p := range t.tools {
-		tv := ToolPriceView{Default: FormatCredits(p.def)}
+		tv := ToolPriceView{Default: store.FormatCredits(p.def)}
 		if len(p.byTool) > 0 {
 			tv.Tools = make(map[string]string, len(p.byTool))
 			for tool, c := range p.byTool {
-				tv.Tools[tool] = FormatCredits(c)
+				tv.Tools[tool] = store.FormatCredits(c)
 			}
 		}
 		v.Tools[upstream] = tv
@@ -64,25 +63,6 @@ func (t *Table) View() TableView {
 }
 
 func (p ModelPrice) view() ModelPriceView {
-	return ModelPriceView{Input: FormatCredits(p.Input), Output: FormatCredits(p.Output),
-		CachedRead: FormatCredits(p.CachedRead), CachedWrite: FormatCredits(p.CachedWrite), Reasoning: FormatCredits(p.Reasoning)}
-}
-
-// FormatCredits writes an amount of µc as a decimal number of credits,
-// exactly and without trailing zeros: 2500000 is "2.5", 1 is "0.000001".
-func FormatCredits(micro int64) string {
-	neg := micro < 0
-	u := uint64(micro)
-	if neg {
-		u = -u
-	}
-	s := strconv.FormatUint(u/MicroPerCredit, 10)
-	if frac := u % MicroPerCredit; frac != 0 {
-		f := strconv.FormatUint(frac+MicroPerCredit, 10)[1:] // six digits, leading zeros kept
-		s += "." + strings.TrimRight(f, "0")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
+	return ModelPriceView{Input: store.FormatCredits(p.Input), Output: store.FormatCredits(p.Output),
+		CachedRead: store.FormatCredits(p.CachedRead), CachedWrite: store.FormatCredits(p.CachedWrite), Reasoning: store.FormatCredits(p.Reasoning)}
 }

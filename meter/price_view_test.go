@@ -2,6 +2,7 @@ package meter
 
 import (
 	"encoding/json"
+	"github.com/tollgate-dev/tollgate/store"
 	"math"
 	"testing"
 
@@ -15,9 +16,9 @@ func TestFormatCreditsRoundTrips(t *testing.T) {
 		10_000_000: "10", 1_000_000_000_000: "1000000", 123_456_789: "123.456789", -1_500_000: "-1.5",
 		math.MinInt64: "-9223372036854.775808",
 	} {
-		got := FormatCredits(micro)
+		got := store.FormatCredits(micro)
 		if got != want {
-			t.Errorf("FormatCredits(%d) = %q, want %q", micro, got, want)
+			t.Errorf("store.FormatCredits(%d) = %q, want %q", micro, got, want)
 		}
 		if micro < 0 || micro > config.MaxCredits*MicroPerCredit {
 			continue

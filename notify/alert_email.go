@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/tollgate-dev/tollgate/store"
 )
@@ -41,7 +40,7 @@ func creditsEmail(typ, ws string, c CreditsData) (subject, text string) {
 		return "[Tollgate] Credits low in " + ws, fmt.Sprintf(
 			"The balance of the workspace %q fell below %s credits; it is now %s credits.\n\n"+
 				"Requests are refused (402 insufficient_credits) once the balance cannot\ncover them. Add credits with a top-up or a voucher.\n",
-			ws, formatCredits(c.Threshold), formatCredits(c.Balance))
+			ws, store.FormatCredits(c.Threshold), store.FormatCredits(c.Balance))
 	case EventCreditsAdded:
 		how := ""
 		if c.Source != "" {
@@ -49,19 +48,19 @@ func creditsEmail(typ, ws string, c CreditsData) (subject, text string) {
 		}
 		return "[Tollgate] Credits added to " + ws, fmt.Sprintf(
 			"%s credits were added to the workspace %q%s; the balance is now %s credits.\n",
-			formatCredits(c.Amount), ws, how, formatCredits(c.Balance))
+			store.FormatCredits(c.Amount), ws, how, store.FormatCredits(c.Balance))
 	case EventAutoTopUp:
 		return "[Tollgate] Auto top-up requested for " + ws, fmt.Sprintf(
 			"The balance of the workspace %q fell below %s credits; it is now %s credits.\n\n"+
 				"An automatic top-up of %s credits was requested from the billing system.\n",
-			ws, formatCredits(c.Threshold), formatCredits(c.Balance), formatCredits(c.Amount))
+			ws, store.FormatCredits(c.Threshold), store.FormatCredits(c.Balance), store.FormatCredits(c.Amount))
 	}
 	return "", ""
 }
 
 // capEmail renders EventCapReached.
 func capEmail(ws string, c CapData, members []store.Member) (subject, text string) {
-	who, limit := "", formatCredits(c.Limit)+" credits"
+	who, limit := "", store.FormatCredits(c.Limit)+" credits"
 	switch c.Scope {
 	case "member_spend_cap":
 		who = "the member " + memberName(c.MemberID, members)
@@ -100,20 +99,4 @@ func genericEmail(ws string, e Event) (subject, text string) {
 	}
 	return "[Tollgate] " + clean(e.Type) + " in " + ws,
 		fmt.Sprintf("The workspace %q raised the alert %s:\n\n%s\n", ws, clean(e.Type), data)
-}
-
-// formatCredits formats µc micro-credits as a decimal number of credits without
-// trailing zeros: 12_500_000 is "12.5", -1 is "-0.000001".
-func formatCredits(µc int64) string {
-	sign, u := "", uint64(µc)
-	if µc < 0 {
-		sign, u = "-", uint64(-µc) // two's complement: right for MinInt64 too
-	}
-	whole := strconv.FormatUint(u/store.MicroPerCredit, 10)
-	frac := u % store.MicroPerCredit
-	if frac == 0 {
-		return sign + whole
-	}
-	f := strings.TrimRight(fmt.Sprintf("%06d", frac), "0")
-	return sign + whole + "." + f
 }

@@ -1,23 +1,12 @@
 package notify
 
 import (
-	"math"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/store"
 )
-
-// TestFormatCredits: amounts are exact decimals of micro-credits, sign and extremes included.
-func TestFormatCredits(t *testing.T) {
-	for µc, want := range map[int64]string{0: "0", 1: "0.000001", 12_500_000: "12.5", -1: "-0.000001",
-		1_000_000: "1", 1_234_567: "1.234567", math.MinInt64: "-9223372036854.775808", math.MaxInt64: "9223372036854.775807"} {
-		if got := formatCredits(µc); got != want {
-			t.Errorf("formatCredits(%d) = %q, want %q", µc, got, want)
-		}
-	}
-}
 
 // TestAlertEmailPerEventType: each alert reads as a sentence with its figures, and names cannot forge lines.
 func TestAlertEmailPerEventType(t *testing.T) {
