@@ -40,7 +40,8 @@ func Outcome(msg []byte) (id []byte, o ResultKind) {
 	if start < 0 {
 		return nil, NoResult
 	}
-	return outcome(msg, start, 1)
+	id, o, _ = outcome(msg, start, 1)
+	return id, o
 }
 
 // Outcomes calls f with the id and outcome of each response in body, one
@@ -52,26 +53,28 @@ func Outcomes(body []byte, f func(id []byte, o ResultKind)) {
 		return
 	}
 	if body[start] != '[' {
-		if id, o := outcome(body, start, 1); o != NoResult {
+		if id, o, _ := outcome(body, start, 1); o != NoResult {
 			f(id, o)
 		}
 		return
 	}
 	e := arrayAt(body, start, 1)
 	for e.next() {
-		if id, o := outcome(body, e.start, 2); o != NoResult {
+		if id, o, _ := outcome(body, e.start, 2); o != NoResult {
 			f(id, o)
 		}
 	}
 }
 
-// outcome reads the valid value at b[i], nested depth-1 containers deep.
-func outcome(b []byte, i, depth int) (id []byte, o ResultKind) {
+// outcome reads the value at b[i], nested depth-1 containers deep, and
+// returns the index just past it (-1 when it is malformed, or when a method
+// member showed it is no response before the end was reached).
+func outcome(b []byte, i, depth int) (id []byte, o ResultKind, end int) {
 	if b[i] != '{' {
-		return nil, NoResult
+		return nil, NoResult, -1
 	}
 	var result []byte
-	failed, method, ids := false, false, 0
+	failed, ids := false, 0
 	m := objectAt(b, i, depth)
 	for m.next() {
 		switch {
@@ -82,20 +85,32 @@ func outcome(b []byte, i, depth int) (id []byte, o ResultKind) {
 		case keyIs(m.key, "result"):
 			result = m.val()
 		case keyIs(m.key, "method"):
-			method = true
+			return nil, NoResult, -1
 		}
 	}
-	switch {
-	case method || ids > 1:
-		return nil, NoResult
-	case failed:
-		return id, RPCError
-	case result == nil:
-		return id, NoResult
-	case result[0] == '{' && isErrorSet(result, depth+1):
-		return id, ToolError
+	if m.end < 0 {
+		return nil, NoResult, -1
 	}
-	return id, OK
+	if o = kindOf(ids, failed, result, depth); o == NoResult {
+		id = nil
+	}
+	return id, o, m.end
+}
+
+// kindOf is the outcome of a response with ids id members, a non-null
+// error when failed, and the result (nil when absent).
+func kindOf(ids int, failed bool, result []byte, depth int) ResultKind {
+	switch {
+	case ids > 1:
+		return NoResult
+	case failed:
+		return RPCError
+	case result == nil:
+		return NoResult
+	case result[0] == '{' && isErrorSet(result, depth+1):
+		return ToolError
+	}
+	return OK
 }
 
 // isErrorSet reports whether the result object r has "isError": true (its

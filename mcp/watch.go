@@ -94,17 +94,16 @@ func (s *Stream) take(id []byte) (watch, bool) {
 // response to a watched tools/call is observed. It returns the new data, in
 // s.scratch, and whether it changed.
 func (s *Stream) apply(data []byte, filter bool) ([]byte, bool) {
-	start, _ := topValue(data)
-	switch {
-	case start < 0:
-		return data, false
-	case data[start] == '{':
+	if start := skipWS(data, 0); start < len(data) && data[start] == '{' {
+		// One message, the rule: validated by outcome's own walk, not twice.
 		out, changed := s.applyOne(s.scratch[:0], data, start, filter)
 		if changed {
 			s.scratch = out
 		}
 		return out, changed
-	case data[start] != '[':
+	}
+	start, _ := topValue(data)
+	if start < 0 || data[start] != '[' {
 		return data, false
 	}
 	out, prev, changed := s.scratch[:0], 0, false
@@ -126,14 +125,11 @@ func (s *Stream) apply(data []byte, filter bool) ([]byte, bool) {
 	return s.scratch, true
 }
 
-// applyOne handles the one message msg, whose value starts at msg[start];
-// a filtered message is appended to dst.
+// applyOne handles the one message msg, whose value starts at msg[start]
+// after nothing but whitespace; a filtered message is appended to dst.
 func (s *Stream) applyOne(dst, msg []byte, start int, filter bool) ([]byte, bool) {
-	if msg[start] != '{' {
-		return msg, false
-	}
-	id, o := outcome(msg, start, 1)
-	if o == NoResult {
+	id, o, end := outcome(msg, start, 1)
+	if o == NoResult || skipWS(msg, end) != len(msg) {
 		return msg, false
 	}
 	w, ok := s.take(id)
