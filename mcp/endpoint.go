@@ -31,12 +31,13 @@ type Endpoint struct {
 // ("/messages?sessionId=abc" from base "http://h:8080" and prefix "/up"
 // gives "/up/messages?sessionId=abc"). The fragment is dropped. Anything
 // else is refused with an error wrapping ErrEndpoint, since forwarding it
-// would send the client, and its gateway token, elsewhere. Rewrite
-// allocates (it parses URLs); it runs once per stream.
+// would send the client, and its gateway token, elsewhere; the error never
+// quotes the query, which holds the session id. Rewrite allocates (it
+// parses URLs); it runs once per stream.
 func (e *Endpoint) Rewrite(dst, uri []byte) ([]byte, error) {
 	base, err := url.Parse(e.Upstream)
 	if err != nil || base.Host == "" || (base.Scheme != "http" && base.Scheme != "https") {
-		return dst, fmt.Errorf("%w: upstream URL %q is not an absolute http(s) URL", ErrEndpoint, e.Upstream)
+		return dst, fmt.Errorf("%w: the upstream URL is not an absolute http(s) URL", ErrEndpoint)
 	}
 	if !strings.HasPrefix(e.Prefix, "/") {
 		return dst, fmt.Errorf("%w: gateway prefix %q does not start with /", ErrEndpoint, e.Prefix)
@@ -44,20 +45,20 @@ func (e *Endpoint) Rewrite(dst, uri []byte) ([]byte, error) {
 	from := base
 	if e.Stream != "" {
 		if from, err = url.Parse(e.Stream); err != nil {
-			return dst, fmt.Errorf("%w: stream URL: %v", ErrEndpoint, err)
+			return dst, fmt.Errorf("%w: the stream URL is not a valid URL", ErrEndpoint)
 		}
 	}
 	ref, err := url.Parse(string(bytes.TrimSpace(uri)))
 	if err != nil {
-		return dst, fmt.Errorf("%w: endpoint %q: %v", ErrEndpoint, uri, err)
+		return dst, fmt.Errorf("%w: the endpoint URI is not a valid URL", ErrEndpoint)
 	}
 	abs := from.ResolveReference(ref)
 	if !sameOrigin(abs, base) {
-		return dst, fmt.Errorf("%w: endpoint %q is on %s://%s, not on the upstream's %s://%s", ErrEndpoint, uri, abs.Scheme, abs.Host, base.Scheme, base.Host)
+		return dst, fmt.Errorf("%w: the endpoint is on %s://%s, not on the upstream's %s://%s", ErrEndpoint, abs.Scheme, abs.Host, base.Scheme, base.Host)
 	}
 	rest, ok := under(abs.EscapedPath(), base.EscapedPath())
 	if !ok {
-		return dst, fmt.Errorf("%w: endpoint %q is outside the upstream's base path %q", ErrEndpoint, uri, base.Path)
+		return dst, fmt.Errorf("%w: the endpoint path %q is outside the upstream's base path %q", ErrEndpoint, abs.Path, base.Path)
 	}
 	dst = append(dst, strings.TrimSuffix(e.Prefix, "/")...)
 	dst = append(dst, rest...)

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -53,7 +54,8 @@ func TestEndpointRewrite(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := Endpoint{Upstream: tc.upstream, Prefix: "/gh"}
-			if _, err := e.Rewrite(nil, []byte(tc.uri)); !errors.Is(err, ErrEndpoint) {
+			_, err := e.Rewrite(nil, []byte(tc.uri+"?sessionId=SECRET"))
+			if !errors.Is(err, ErrEndpoint) || strings.Contains(err.Error(), "SECRET") {
 				t.Errorf("err = %v", err)
 			}
 		})
