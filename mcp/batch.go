@@ -2,8 +2,8 @@ package mcp
 
 // SplitBatch divides a JSON-RPC batch that Inspect read into calls: the
 // messages to forward and the error responses to the denied ones. deny
-// returns the name of the policy that denies message i ("" forwards it);
-// it is called once per message, in order.
+// reports whether message i is denied, and by which policy (the name the
+// error quotes); it is called once per message, in order.
 //
 // forward, appended to dst, is the batch without the denied messages, each
 // kept message byte for byte; it is nil when every message is denied, and
@@ -12,13 +12,13 @@ package mcp
 // as JSON-RPC gives notifications no response. Answer with
 // MergeBatchResponse (JSON) or ErrorEvent (an SSE answer). SplitBatch does
 // not allocate when nothing is denied and dst has room.
-func SplitBatch(dst, body []byte, calls []Call, deny func(i int) (policy string)) (forward []byte, errs [][]byte) {
+func SplitBatch(dst, body []byte, calls []Call, deny func(i int) (policy string, denied bool)) (forward []byte, errs [][]byte) {
 	kept := 0
 	var ebuf []byte
 	var ends []int
 	for i := range calls {
 		c := &calls[i]
-		if policy := deny(i); policy != "" {
+		if policy, denied := deny(i); denied {
 			if c.Kind == Request {
 				ebuf = DenyCall(ebuf, c.ID, c.Tool, policy)
 				ends = append(ends, len(ebuf))

@@ -67,13 +67,13 @@ func TestSplitBatchAndMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := ParsePolicy("pol", nil, []string{"drop"})
-	deny := func(i int) string {
+	deny := func(i int) (string, bool) {
 		if c := calls[i]; c.IsToolCall() {
 			if d := p.DeniedBy(c.Tool); d != nil {
-				return d.Name()
+				return d.Name(), true
 			}
 		}
-		return ""
+		return "", false
 	}
 	fwd, errs := SplitBatch(nil, body, calls, deny)
 	want := `[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get"}},{"jsonrpc":"2.0","id":3,"method":"tools/list"}]`
@@ -98,7 +98,7 @@ func TestSplitBatchAndMerge(t *testing.T) {
 			t.Errorf("merge %q is not JSON", tc.upstream)
 		}
 	}
-	all, errs2 := SplitBatch(nil, body, calls, func(int) string { return "all" })
+	all, errs2 := SplitBatch(nil, body, calls, func(int) (string, bool) { return "", true })
 	if all != nil || len(errs2) != 3 {
 		t.Errorf("all denied: forward %q, %d errs", all, len(errs2))
 	}
@@ -115,7 +115,7 @@ func TestSplitBatchKeepsAllWithoutAllocating(t *testing.T) {
 	calls, _, _ := Inspect(body, nil)
 	dst := make([]byte, 0, 512)
 	if n := testing.AllocsPerRun(100, func() {
-		SplitBatch(dst[:0], body, calls, func(int) string { return "" })
+		SplitBatch(dst[:0], body, calls, func(int) (string, bool) { return "", false })
 	}); n != 0 {
 		t.Errorf("%v allocs", n)
 	}
