@@ -77,26 +77,36 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-// teeBody keeps what the client reads of a response body.
+// teeBody keeps what the client reads of a response body. A Read holds mu
+// throughout, so that Close, which closes the body first (ending a blocked
+// Read) and then takes mu, reports done only after the last Read's bytes
+// are kept.
 type teeBody struct {
-	rc   io.ReadCloser
-	e    *exchange
-	mu   sync.Mutex
-	done func()
-	once sync.Once
+	rc     io.ReadCloser
+	e      *exchange
+	mu     sync.Mutex
+	done   func()
+	closed bool
 }
 
 func (b *teeBody) Read(p []byte) (int, error) {
-	n, err := b.rc.Read(p)
 	b.mu.Lock()
-	b.e.resp = append(b.e.resp, p[:n]...)
-	b.mu.Unlock()
+	defer b.mu.Unlock()
+	n, err := b.rc.Read(p)
+	if !b.closed {
+		b.e.resp = append(b.e.resp, p[:n]...)
+	}
 	return n, err
 }
 
 func (b *teeBody) Close() error {
 	err := b.rc.Close()
-	b.once.Do(b.done)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.closed = true
+		b.done()
+	}
 	return err
 }
 
