@@ -122,6 +122,7 @@ type Store interface {
 
 	Teams
 	Money
+	Tools
 
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error

@@ -45,7 +45,9 @@ func (ws *wsState) admit(now time.Time, ttl time.Duration, r *limiter.Request, d
 	d.TokenKind, d.TokenID, d.MemberID = t.Kind, t.ID, t.MemberID
 	var ms *memberState
 	if t.Kind == token.Member {
-		ms = ws.members[t.MemberID]
+		if ms = ws.members[t.MemberID]; ms != nil {
+			d.Role = ms.rec.Role
+		}
 	}
 	switch {
 	case !ws.active(t, ms, now):

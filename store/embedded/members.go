@@ -20,7 +20,9 @@ import (
 // than active refuses its tokens, and a new Role applies, from the next Admit.
 // Replacing is checked against the stored member under the workspace's write
 // lock (see guardMember): ErrConflict for an ownership change or a removed
-// member made active.
+// member made active. A stored member that turns from active and not a
+// reader into removed or a reader is published on the Revocations feed
+// after the write.
 func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if err := validateMember(m); err != nil {
 		return err
@@ -38,11 +40,13 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	}
 	ws.mu.Lock()
 	old := ws.members[m.ID]
+	revoke := false
 	if old != nil {
 		if err := guardMember(&old.rec, m); err != nil {
 			ws.mu.Unlock()
 			return err
 		}
+		revoke = usable(&old.rec) && !usable(m)
 	}
 	m.LastActive = time.Time{}
 	if old != nil {
@@ -64,7 +68,16 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	ws.mu.Lock()
 	ws.publishMember(rec)
 	ws.mu.Unlock()
+	if revoke {
+		s.feed.publish(store.Revocation{Workspace: rec.WorkspaceID, MemberID: rec.ID})
+	}
 	return nil
+}
+
+// usable reports whether m's tokens may pass admission as far as the member
+// goes: active and not a reader.
+func usable(m *store.Member) bool {
+	return m.Status == store.MemberActive && m.Role != store.RoleReader
 }
 
 // guardMember refuses, with ErrConflict, to replace the stored member old by

@@ -22,13 +22,14 @@ import (
 //	workspaces/<workspace id>/invitations/<id>  store.Invitation
 //	workspaces/<workspace id>/audit/<key>    store.AuditEntry (key: see auditKey)
 //	workspaces/<workspace id>/audit_ids/<id> <key>, to resume a listing after an entry
+//	workspaces/<workspace id>/tool_policies/<upstream>\x00<scope>  store.ToolPolicy
 //	accounts/<id>                            store.Account
 //	plans/<name>                             store.Plan
 //
 // and the money records (money_disk.go).
 //
 // Child buckets added after the first release (invitations, audit,
-// audit_ids) are created on first write, so older files open unchanged.
+// audit_ids, tool_policies) are created on first write, so older files open unchanged.
 var (
 	bucketWorkspaces  = []byte("workspaces")
 	bucketMembers     = []byte("members")
@@ -154,6 +155,9 @@ func loadWorkspace(b *bolt.Bucket) (*wsState, error) {
 		err = forEach(b.Bucket(bucketInvitations), func(inv store.Invitation) {
 			ws.invitations[inv.ID] = &inv
 		})
+	}
+	if err == nil {
+		err = loadToolPolicies(b, ws)
 	}
 	if err == nil {
 		err = loadMoney(b, ws)

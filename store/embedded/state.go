@@ -25,6 +25,7 @@ type wsState struct {
 	byHash      map[token.Hash]*tokenState   // by token hash, for Admit
 	upstreams   map[string]*store.Upstream   // by name
 	invitations map[string]*store.Invitation // by id
+	policies    map[string]*store.ToolPolicy // by policyKey; nil until the first (see tools.go)
 	counter     limiter.Counter              // ScopeWorkspace
 	money       moneyState                   // balance, holds, caps, ScopeWorkspaceTokens (see money.go)
 	deleted     bool                         // DeleteWorkspace ran; writes through a stale pointer fail

@@ -60,12 +60,14 @@ type Store struct {
 	mu         sync.Mutex                          // serialises CreateWorkspace and DeleteWorkspace
 	workspaces atomic.Pointer[map[string]*wsState] // immutable; replaced on create and delete
 	global     *globals                            // accounts and plans
+	feed       feed                                // revocation subscribers (revocations.go)
 }
 
 var (
 	_ store.Store = (*Store)(nil)
 	_ store.Teams = (*Store)(nil)
 	_ store.Money = (*Store)(nil)
+	_ store.Tools = (*Store)(nil)
 )
 
 // Open opens or creates the database in dir, creating dir with mode 0700 if
@@ -119,13 +121,15 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close writes the last activity and the cap notices that Admit recorded
-// in memory (see activity.go and flushNotices) and closes the database.
+// in memory (see activity.go and flushNotices), closes every Revocations
+// channel and closes the database.
 // Holds not settled by then are lost (see money.go): settle first. Every later call fails with
 // ErrClosed.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.feed.close()
 	flushErr := errors.Join(s.flushActivity(), s.flushNotices())
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("embedded: close %s: %w", s.path, err)

@@ -101,7 +101,9 @@ func (s *Store) ListTokens(ctx context.Context, workspace string) ([]store.Token
 
 // RevokeToken marks the token revoked, on disk and then in memory; the next
 // Admit refuses it. Revoking a revoked token is not an error. The write also
-// persists the token's LastUsed.
+// persists the token's LastUsed. Every successful call publishes the token
+// on the Revocations feed, also for a token revoked before (a repeat closes
+// streams a lost revocation left open).
 func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	ws, err := s.lookup(ctx, workspace)
 	if err != nil {
@@ -121,7 +123,9 @@ func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	if ts == nil {
 		return fmt.Errorf("embedded: token %q in workspace %q: %w", id, workspace, store.ErrNotFound)
 	}
+	revoked := store.Revocation{Workspace: workspace, TokenID: id}
 	if rec.Status == store.TokenRevoked {
+		s.feed.publish(revoked)
 		return nil
 	}
 	rec.Status = store.TokenRevoked
@@ -134,6 +138,7 @@ func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	ts.rec.Status = store.TokenRevoked
 	ts.dirty = ts.rec.LastUsed.After(rec.LastUsed)
 	ws.mu.Unlock()
+	s.feed.publish(revoked)
 	return nil
 }
 

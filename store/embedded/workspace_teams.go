@@ -44,7 +44,8 @@ func (s *Store) UpdateWorkspace(ctx context.Context, w *store.Workspace) error {
 // tokens, upstreams, invitations, audit log) from disk in one transaction,
 // then from memory: the very next Admit with any of its tokens is Unknown,
 // and a write that found the workspace before the delete fails with
-// ErrNotFound. ErrNotFound if it does not exist.
+// ErrNotFound, and the whole workspace is published on the Revocations
+// feed. ErrNotFound if it does not exist.
 func (s *Store) DeleteWorkspace(ctx context.Context, id string) error {
 	if err := s.open(ctx); err != nil {
 		return err
@@ -70,5 +71,6 @@ func (s *Store) DeleteWorkspace(ctx context.Context, id string) error {
 	ws.deleted = true
 	ws.byHash = make(map[token.Hash]*tokenState) // an Admit holding the old pointer finds nothing
 	ws.mu.Unlock()
+	s.feed.publish(store.Revocation{Workspace: id})
 	return nil
 }

@@ -18,20 +18,26 @@ redis.call('HSET', KEYS[1], 'name', ARGV[1], 'personal', ARGV[2], 'plan', ARGV[3
 return 1`)
 
 // putMemberScript updates a member hash in place, so the last field that
-// Admit writes survives. KEYS ws, mem, members; ARGV id, role, status, then
-// field, value, .... Replacing a stored member is refused (-3, ErrConflict)
-// when it would move ownership (only TransferOwnership does) or make a
-// removed member active: the check and the write are one step, so a stale
-// read-modify-write that lost a race to a transfer or a removal fails.
+// Admit writes survives. KEYS ws, mem, members; ARGV id, role, status,
+// revocation channel, revocation message, then field, value, .... Replacing
+// a stored member is refused (-3, ErrConflict) when it would move ownership
+// (only TransferOwnership does) or make a removed member active: the check
+// and the write are one step, so a stale read-modify-write that lost a race
+// to a transfer or a removal fails. A stored member that admission let
+// through (active, not a reader) and that this write stops (any other
+// status, or reader) is PUBLISHed after the write.
 var putMemberScript = newScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local revoke = false
 if redis.call('EXISTS', KEYS[2]) == 1 then
   local cur = redis.call('HMGET', KEYS[2], 'role', 'status')
   if (cur[1] == 'owner') ~= (ARGV[2] == 'owner') then return -3 end
   if cur[2] == 'removed' and ARGV[3] == 'active' then return -3 end
+  revoke = cur[2] == 'active' and cur[1] ~= 'reader' and (ARGV[3] ~= 'active' or ARGV[2] == 'reader')
 end
-redis.call('HSET', KEYS[2], unpack(ARGV, 4))
+redis.call('HSET', KEYS[2], unpack(ARGV, 6))
 redis.call('SADD', KEYS[3], ARGV[1])
+if revoke then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return 1`)
 
 // setFieldsScript sets fields of an existing hash (SetLimits,
@@ -60,13 +66,16 @@ redis.call('SET', KEYS[3], ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[1])
 return 1`)
 
-// revokeTokenScript: KEYS tokid. The token key {w:W}:tok:<hash> is derived
-// from the tag of KEYS[1] (same slot).
+// revokeTokenScript: KEYS tokid; ARGV revocation channel, revocation
+// message. The token key {w:W}:tok:<hash> is derived from the tag of
+// KEYS[1] (same slot). The revocation is PUBLISHed after the write, also
+// for a token revoked before.
 var revokeTokenScript = newScript(`
 local h = redis.call('GET', KEYS[1])
 if not h then return 0 end
 local tag = string.sub(KEYS[1], 1, string.find(KEYS[1], '}', 1, true))
 redis.call('HSET', tag .. ':tok:' .. h, 'status', 'revoked')
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1`)
 
 // deleteUpstreamScript: KEYS ws, up, upstreams; ARGV name.

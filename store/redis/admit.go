@@ -49,11 +49,12 @@ func (s *Store) Admit(ctx context.Context, r *limiter.Request, d *limiter.Decisi
 }
 
 // admitFields is the number of fields of admit.lua's reply.
-const admitFields = 14
+const admitFields = 15
 
 // parseDecision fills d from the script's reply (see admit.lua for its
-// shape) and reports whether the request's hold was made. TokenID and
-// MemberID are substrings of v: one allocation for the reply.
+// shape) and reports whether the request's hold was made. TokenID, MemberID
+// and Role are substrings of v: one allocation for the reply. Role is the
+// last field, the rest of v, so it may hold any character.
 func parseDecision(v string, d *limiter.Decision) (held bool, err error) {
 	if v == "1" {
 		d.Outcome = limiter.Unknown
@@ -72,7 +73,7 @@ func parseDecision(v string, d *limiter.Decision) (held bool, err error) {
 	f[n] = v
 	var x [admitFields]int64
 	for i := range x {
-		if i == 2 || i == 3 {
+		if i == 2 || i == 3 || i == admitFields-1 {
 			continue
 		}
 		if x[i], err = strconv.ParseInt(f[i], 10, 64); err != nil {
@@ -86,5 +87,6 @@ func parseDecision(v string, d *limiter.Decision) (held bool, err error) {
 	d.UpstreamRev, d.Scope, d.Limit, d.Remaining = x[4], limiter.Scope(x[5]), x[6], x[7]
 	d.Reset, d.RetryAfter = time.Duration(x[8])*time.Microsecond, time.Duration(x[9])*time.Microsecond
 	d.Public, d.Period, d.CapNotice = x[10] == 1, x[11], x[12] == 1
+	d.Role = f[admitFields-1]
 	return x[13] == 1, nil
 }

@@ -9,11 +9,13 @@
 -- share the slot of KEYS.
 -- Reply: one string of space-separated fields, cheap to read without boxing:
 -- "1" when the token is unknown, else
--- "outcome kind tokenid memberid uprev scope limit remaining reset_us retry_us public period notice held"
+-- "outcome kind tokenid memberid uprev scope limit remaining reset_us retry_us public period notice held role"
 -- (memberid may be empty; public is 1 when the public upstream was chosen;
 -- period is the billing period's start in unix seconds when a cap applied,
 -- else 0; notice is 1 on the first SpendCapped of a cap and period; held is
--- 1 when the request's hold was made).
+-- 1 when the request's hold was made; role, last so that it may hold any
+-- character, is the member's role for a member token whose member exists,
+-- else empty).
 local now = clock()
 local tag = string.sub(KEYS[2], 1, -4)
 local t = redis.call('HMGET', KEYS[1], 'id', 'kind', 'member', 'status', 'rpm', 'ups', 'exp', 'used', 'mrpm', 'tpm', 'mc', 'ml')
@@ -22,10 +24,10 @@ local kind = tonumber(t[2])
 local w = redis.call('HMGET', KEYS[2], 'member_rpm', 'key_rpm', 'ws_rpm', 'uprev', 'member_tpm', 'key_tpm', 'ws_tpm',
   'tcount', 'member_mc', 'key_mc', 'anchor')
 local uprev = tonumber(w[4] or '0')
-local pub, pstart, notice, held = 0, 0, 0, 0
+local pub, pstart, notice, held, role = 0, 0, 0, 0, ''
 local function reply(o, sc, lim, rem, rst, ra)
-  return string.format('%d %d %s %s %d %d %d %d %d %d %d %d %d %d', o, kind, t[1], t[3] or '', uprev, sc, lim, rem,
-    rst, ra, pub, pstart, notice, held)
+  return string.format('%d %d %s %s %d %d %d %d %d %d %d %d %d %d %s', o, kind, t[1], t[3] or '', uprev, sc, lim, rem,
+    rst, ra, pub, pstart, notice, held, role)
 end
 local function num(v) return tonumber(v or '0') or 0 end
 if t[4] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
@@ -49,6 +51,7 @@ local mtpm, ktpm = 0, 0
 if kind == 1 then
   mkey = tag .. ':mem:' .. t[3]
   local m = redis.call('HMGET', mkey, 'status', 'rpm', 'role', 'last', 'tpm', 'mc')
+  role = m[3] or ''
   if m[1] ~= 'active' then return reply(2, 0, 0, 0, 0, 0) end
   if m[3] == 'reader' then return reply(7, 0, 0, 0, 0, 0) end
   mlast = num(m[4])

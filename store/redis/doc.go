@@ -39,6 +39,7 @@
 //	                               rid tok mem kind method route up model tool call status err in out cr cw rs
 //	                               cost lat (ns) at (µs), always in that order; ids are the store's clock in ms
 //	{w:W}:webhooks         hash  webhook id -> JSON
+//	{w:W}:tools            hash  "<upstream> <scope>" -> the store.ToolPolicy's JSON
 //	{w:W}:dlv, {w:W}:dlv:e sorted set of delivery ids by time (ms); hash id -> JSON; at most 1000
 //	{tg:v}:v:<id>, {tg:v}:h:<sha256hex>, {tg:v}:all   voucher hash; its id by code hash; ids by creation
 //	tg:workspaces          set of workspace ids (admin path only, outside every tag)
@@ -87,7 +88,8 @@
 //  1. now = redis.call('TIME') (Options.Now replaces it in tests only).
 //  2. Token missing: Unknown. Not active or expired (now >= exp): Revoked.
 //     Member tokens: member not active: Revoked; member role reader:
-//     RoleForbidden. Keys survive their creator's removal and role.
+//     RoleForbidden (the reply carries the member's role from here on).
+//     Keys survive their creator's removal and role.
 //  3. No {w:W}:up:<name>: UpstreamUnknown. Restricted key and the name not in
 //     its list: Forbidden.
 //  4. Count every applicable limit (member token: member rpm else ws
@@ -124,8 +126,25 @@
 //     key, workspace, key and model; 16 the member or key cap; 32 the
 //     per-model cap), so the release undoes exactly them.
 //
-// The reply is one string of space-separated integers and the token and
-// member ids (see admit.lua), parsed into limiter.Decision in place.
+// The reply is one string of space-separated integers, the token and
+// member ids and, last, the member's role (see admit.lua), parsed into
+// limiter.Decision in place.
+//
+// # Tool policies and revocations
+//
+// A workspace's tool policies are one hash, {w:W}:tools, so listing them is
+// one HVALS; PutToolPolicy and DeleteToolPolicy write it and HINCRBY the
+// workspace's uprev in one script, so every replica's route cache reloads.
+// DeleteWorkspace deletes it with the rest.
+//
+// Revocations are classic pub/sub on RevocationChannel (outside every tag:
+// on Cluster, PUBLISH reaches every node). The writes that stop tokens
+// PUBLISH from inside their own script, after the write: RevokeToken's,
+// PutMember's (only when the member turns from active and not a reader
+// into removed or a reader) and DeleteWorkspace's. Revocations SUBSCRIBEs
+// through the client (one connection per call); messages published while
+// that connection is down are lost, which is why the gateway also
+// re-checks long streams.
 //
 // # Settlement
 //

@@ -14,7 +14,9 @@ import (
 // exist. A status other than active refuses the member's tokens at once.
 // Replacing a stored member is ErrConflict when it would change whether the
 // member is the owner (only TransferOwnership moves ownership) or make a
-// removed member active; the check and the write are one script.
+// removed member active; the check and the write are one script, which
+// also publishes the member on RevocationChannel when the write turns it
+// from active and not a reader into removed or a reader.
 func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 	if m == nil {
 		return errors.New("redisstore: nil member")
@@ -42,7 +44,8 @@ func (s *Store) PutMember(ctx context.Context, m *store.Member) error {
 		}
 	}
 	ws := m.WorkspaceID
-	args := append([]any{m.ID, m.Role, string(m.Status)}, memberFields(m)...)
+	args := append([]any{m.ID, m.Role, string(m.Status)}, publishArgs(store.Revocation{Workspace: ws, MemberID: m.ID})...)
+	args = append(args, memberFields(m)...)
 	err := verdict("put member", putMemberScript.run(ctx, s.c,
 		[]string{wsKey(ws), memKey(ws, m.ID), membersKey(ws)}, args...))
 	if errors.Is(err, store.ErrConflict) {

@@ -13,23 +13,24 @@ import (
 // FuzzParseDecision: any reply is either parsed or refused with errReply,
 // never a panic, and a reply in admit.lua's format reads back exactly.
 func FuzzParseDecision(f *testing.F) {
-	f.Add(int64(0), int64(1), "tok", "mem", int64(3), int64(1), int64(120), int64(119), int64(5), int64(1700000000), true)
-	f.Add(int64(8), int64(2), "k", "", int64(0), int64(13), int64(-5), int64(0), int64(0), int64(0), false)
-	f.Fuzz(func(t *testing.T, o, kind int64, tok, mem string, rev, sc, lim, rem, rst, period int64, held bool) {
+	f.Add(int64(0), int64(1), "tok", "mem", int64(3), int64(1), int64(120), int64(119), int64(5), int64(1700000000), true, "member")
+	f.Add(int64(8), int64(2), "k", "", int64(0), int64(13), int64(-5), int64(0), int64(0), int64(0), false, "")
+	f.Add(int64(0), int64(1), "t", "m", int64(1), int64(0), int64(0), int64(0), int64(0), int64(0), false, "odd role")
+	f.Fuzz(func(t *testing.T, o, kind int64, tok, mem string, rev, sc, lim, rem, rst, period int64, held bool, role string) {
 		var d limiter.Decision
 		_, _ = parseDecision(tok+" "+mem, &d) // any string: no panic
 		if tok == "" || strings.ContainsAny(tok+mem, " ") {
 			return
 		}
-		v := fmt.Sprintf("%d %d %s %s %d %d %d %d %d %d %d %d %d %d", o&0xff, kind&0xff, tok, mem, rev, sc&0xff, lim, rem,
-			rst, rst, 1, period, 1, map[bool]int{true: 1}[held])
+		v := fmt.Sprintf("%d %d %s %s %d %d %d %d %d %d %d %d %d %d %s", o&0xff, kind&0xff, tok, mem, rev, sc&0xff, lim, rem,
+			rst, rst, 1, period, 1, map[bool]int{true: 1}[held], role)
 		d = limiter.Decision{}
 		h, err := parseDecision(v, &d)
 		if err != nil {
 			t.Fatalf("%q: %v", v, err)
 		}
 		if d.TokenID != tok || d.MemberID != mem || d.Limit != lim || d.Remaining != rem || d.Period != period ||
-			d.UpstreamRev != rev || !d.Public || !d.CapNotice || h != held || d.Reset.Microseconds() != rst {
+			d.UpstreamRev != rev || !d.Public || !d.CapNotice || h != held || d.Reset.Microseconds() != rst || d.Role != role {
 			t.Fatalf("%q read as %+v held %v", v, d, h)
 		}
 	})

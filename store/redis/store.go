@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,6 +36,7 @@ type Client interface {
 	Exists(ctx context.Context, keys ...string) *redis.IntCmd
 	Pipelined(ctx context.Context, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
 	Ping(ctx context.Context) *redis.StatusCmd
+	Subscribe(ctx context.Context, channels ...string) *redis.PubSub // Revocations
 }
 
 var (
@@ -44,6 +46,7 @@ var (
 	_ store.Store = (*Store)(nil)
 	_ store.Teams = (*Store)(nil)
 	_ store.Money = (*Store)(nil)
+	_ store.Tools = (*Store)(nil)
 )
 
 // Options configure New. Exactly one of URL and Client is set.
@@ -76,8 +79,10 @@ type Store struct {
 	owned     *redis.Client // closed by Close when New dialled it
 	pipe      *pipeliner    // batches concurrent Admits and Settles
 	now       func() time.Time
-	holdTTL   int64 // µs
-	retention int64 // ms
+	holdTTL   int64         // µs
+	retention int64         // ms
+	done      chan struct{} // closed by Close: Revocations channels close
+	closeOnce sync.Once
 }
 
 // New connects to Redis as o says and checks that it answers.
@@ -87,7 +92,7 @@ func New(ctx context.Context, o Options) (*Store, error) {
 			o.Timeout, o.HoldTTL, o.RequestRetention)
 	}
 	s := &Store{c: o.Client, now: o.Now, holdTTL: DefaultHoldTTL.Microseconds(),
-		retention: DefaultRequestRetention.Milliseconds()}
+		retention: DefaultRequestRetention.Milliseconds(), done: make(chan struct{})}
 	if o.HoldTTL > 0 {
 		s.holdTTL = max(o.HoldTTL.Microseconds(), 1)
 	}
@@ -132,8 +137,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the client New dialled; a client passed in Options stays open.
+// Close closes every Revocations channel and the client New dialled; a
+// client passed in Options stays open.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
 	if s.pipe != nil {
 		s.pipe.stop()
 	}

@@ -103,12 +103,15 @@ func (s *Store) ListTokens(ctx context.Context, workspace string) ([]store.Token
 	return out, nil
 }
 
-// RevokeToken marks the token revoked; the next Admit refuses it.
+// RevokeToken marks the token revoked; the next Admit refuses it. The same
+// script publishes the token on RevocationChannel, on every successful
+// call (a repeat closes streams a lost message left open).
 func (s *Store) RevokeToken(ctx context.Context, workspace, id string) error {
 	if checkWorkspace(workspace) != nil || checkPart("token id", id) != nil {
 		return fmt.Errorf("redisstore: token %q: %w", id, store.ErrNotFound)
 	}
-	return verdict("revoke token", revokeTokenScript.run(ctx, s.c, []string{tokIDKey(workspace, id)}))
+	return verdict("revoke token", revokeTokenScript.run(ctx, s.c, []string{tokIDKey(workspace, id)},
+		publishArgs(store.Revocation{Workspace: workspace, TokenID: id})...))
 }
 
 // GetTokenByHash returns the workspace's token with hash h, read from Redis

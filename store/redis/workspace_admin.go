@@ -22,13 +22,15 @@ func (s *Store) UpdateWorkspace(ctx context.Context, w *store.Workspace) error {
 }
 
 // DeleteWorkspace deletes every key of the workspace in one script, so its
-// tokens are Unknown to the very next Admit, then drops it from the global
+// tokens are Unknown to the very next Admit, and publishes the workspace on
+// RevocationChannel from that script; then it drops it from the global
 // index and from its members' accounts. ErrNotFound if it does not exist.
 func (s *Store) DeleteWorkspace(ctx context.Context, id string) error {
 	if err := checkWorkspace(id); err != nil {
 		return fmt.Errorf("%w (%w)", store.ErrNotFound, err)
 	}
-	v, err := deleteWorkspaceScript.run(ctx, s.c, []string{wsKey(id)}).StringSlice()
+	v, err := deleteWorkspaceScript.run(ctx, s.c, []string{wsKey(id)},
+		publishArgs(store.Revocation{Workspace: id})...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("redisstore: delete workspace: %w", err)
 	}
@@ -48,7 +50,9 @@ func (s *Store) DeleteWorkspace(ctx context.Context, id string) error {
 
 // deleteWorkspaceScript deletes every key of the tag of KEYS[1] ({w:W}:ws),
 // reached through the index sets, money included (the balance, ledger,
-// holds, roll-ups, audit stream, webhooks and deliveries). Keys it cannot
+// holds, roll-ups, audit stream, webhooks and deliveries), and the tool
+// policies, then PUBLISHes ARGV[2] on channel ARGV[1] (the revocation of
+// the whole workspace). Keys it cannot
 // reach (per-model rate counters, a period's spend counters, settled
 // markers) expire on their own. Reply {"0"} when the workspace does not
 // exist, else {"1", account id of each member, ...}.
@@ -58,7 +62,7 @@ local tag = string.sub(KEYS[1], 1, -4)
 local del = {KEYS[1], tag .. ':members', tag .. ':tokens', tag .. ':upstreams', tag .. ':invitations',
   tag .. ':audit', tag .. ':audit:e', tag .. ':rl:w', tag .. ':rl:wt', tag .. ':credits', tag .. ':holds',
   tag .. ':holds:d', tag .. ':ledger', tag .. ':ledger:e', tag .. ':ledger:u', tag .. ':use:h', tag .. ':req',
-  tag .. ':webhooks', tag .. ':dlv', tag .. ':dlv:e'}
+  tag .. ':webhooks', tag .. ':dlv', tag .. ':dlv:e', tag .. ':tools'}
 local out = {'1'}
 for _, id in ipairs(redis.call('SMEMBERS', tag .. ':members')) do
   local a = redis.call('HGET', tag .. ':mem:' .. id, 'account')
@@ -88,4 +92,5 @@ end
 for i = 1, #del, 500 do
   redis.call('DEL', unpack(del, i, math.min(i + 499, #del)))
 end
+redis.call('PUBLISH', ARGV[1], ARGV[2])
 return out`)
