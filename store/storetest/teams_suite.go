@@ -22,7 +22,7 @@ func RunAll(t *testing.T, open Opener) {
 	}{
 		{"Store", Run}, {"Teams", RunTeams}, {"Keys", RunKeys}, {"MemberGuards", RunMemberGuards},
 		{"Public", RunPublic}, {"UpstreamDelete", RunUpstreamDelete}, {"UpstreamCreate", RunUpstreamCreate},
-		{"UpstreamUpdate", RunUpstreamUpdate}, {"Money", RunMoney},
+		{"UpstreamUpdate", RunUpstreamUpdate}, {"Money", RunMoney}, {"Tools", RunTools},
 	} {
 		t.Run(part.name, func(t *testing.T) { part.run(t, open) })
 	}
