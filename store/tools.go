@@ -9,26 +9,36 @@ import (
 // that closes open streams. Store embeds it.
 type Tools interface {
 	// PutToolPolicy creates or replaces the policy of (p.WorkspaceID,
-	// p.Upstream, p.Scope) and bumps the workspace's upstream revision, so
-	// every replica's route cache reloads it with the next request.
-	// ErrNotFound if the workspace does not exist. The store does not check
-	// that the upstream exists (a policy may be written before its upstream,
-	// or for a public upstream) nor the globs (the admin API validates them).
+	// p.Upstream, p.Scope) and bumps the workspace's upstream revision in
+	// the same atomic step, so every replica's route cache reloads it with
+	// the next request. The store keeps its own copy, UpdatedAt as given.
+	// ErrNotFound if the workspace does not exist; an error naming the
+	// field for a nil policy, an empty upstream, or a scope that is not
+	// PolicyAll, "role:<name>" or "key:<id>" with a non-empty name. The store
+	// does not check that the upstream exists (a policy may be written
+	// before its upstream, or for a public upstream) nor the globs (the
+	// admin API validates them).
 	PutToolPolicy(ctx context.Context, p *ToolPolicy) error
 	// DeleteToolPolicy removes one policy and bumps the upstream revision;
-	// ErrNotFound when absent.
+	// ErrNotFound, with no bump, when absent.
 	DeleteToolPolicy(ctx context.Context, workspace, upstream, scope string) error
 	// ToolPolicies returns the workspace's policies, ordered by upstream then
-	// scope; upstream "" returns every upstream's.
+	// scope; upstream "" returns every upstream's. ErrNotFound if the
+	// workspace does not exist. DeleteWorkspace deletes its policies.
 	ToolPolicies(ctx context.Context, workspace, upstream string) ([]ToolPolicy, error)
 
-	// Revocations returns a feed of the tokens that stopped being usable:
-	// a revoked token (RevokeToken), every token of a member that was removed
-	// or became a reader (PutMember, and the Teams paths that remove
-	// members), and a deleted workspace (every token). Each replica
-	// subscribes once; delivery is best effort and fast (Redis pub/sub, or
-	// in process for the embedded store), so the gateway also re-checks long
-	// streams. The channel closes when ctx ends or the store closes.
+	// Revocations returns a feed of the tokens that stopped being usable,
+	// each published after its write: a revoked token (every successful
+	// RevokeToken, also of a token revoked before, so a repeat closes what
+	// a lost message left open), every token of a member that PutMember
+	// turned from active and not a reader into removed or a reader (the
+	// only path that removes members; TransferOwnership leaves both members
+	// usable), and a deleted workspace (every token). Other writes publish
+	// nothing. Each replica subscribes once; a write made after Revocations
+	// returned reaches it. Delivery is best effort and fast (Redis pub/sub,
+	// or in process for the embedded store; see each backend for what is
+	// lost), so the gateway also re-checks long streams. The channel closes
+	// when ctx ends or the store closes.
 	Revocations(ctx context.Context) (<-chan Revocation, error)
 }
 

@@ -7,7 +7,7 @@
 // never the token), upstreams (including their credentials, so the data
 // directory must stay private: it is created 0700 and the file 0600), each
 // workspace's upstream revision, invitations (code hash only) and audit log,
-// and the global accounts and plans. Every admin method writes through to
+// tool policies, and the global accounts and plans. Every admin method writes through to
 // bbolt in one transaction before it returns, so a write that returned
 // survives a crash, and the upstream revision never goes backwards across
 // restarts. AcceptInvitation writes its member, token and invitation in one
@@ -55,6 +55,13 @@
 // read memory and commit while holding write, so concurrent calls for the
 // last seat or the same code run one at a time. Accounts and plans have one
 // global mutex, held the same way.
+//
+// # Revocations
+//
+// The Revocations feed is in process (revocations.go): a write that stops
+// tokens offers the revocation to every subscriber after its commit,
+// without blocking; a subscriber more than 256 behind misses it, and
+// RevocationsDropped counts that.
 //
 // # One process
 //

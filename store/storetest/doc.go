@@ -33,6 +33,13 @@
 // (20-way races), UpdateTokenLimits, SetBilling, webhooks and deliveries,
 // workspace isolation, and concurrent runs whose ledger sums to the balance.
 //
+// RunTools (part of RunAll) checks store.Tools: tool policy CRUD, order,
+// copies, validation, the upstream revision bump of each write, isolation
+// by workspace and removal with the workspace; the revocation feed (revoked
+// tokens, removed members, members made reader, deleted workspaces, nothing
+// for other writes, every subscriber, closing on ctx end and on Close),
+// polled with a deadline; and Decision.Role from Admit.
+//
 // Each subtest uses fresh random workspace ids, so backends may share one
 // server between subtests. Times used by the suite are whole milliseconds.
 package storetest
