@@ -37,8 +37,9 @@ function ratio(a, b) {
 # request divided by another's in the same round: X-money against X (what
 # the price table, credits and cap cost: a hold at admission and a priced
 # settlement, over settling at cost 0), and X and X-money against X-base
-# (an older build given as BASE_BIN, such as one without metering). mdv
-# selects the markdown form.
+# (an older build given as BASE_BIN, such as one without metering). Only
+# rounds where both runs were clean (no non-2xx, no socket errors) count.
+# mdv selects the markdown form.
 function money(mdv,    i, j, t, x, pairs, np, p, a, b) {
 	np = 0
 	for (i = 1; i <= nt; i++) {
@@ -58,9 +59,9 @@ function ratioline(mdv, t, base,    r, k, a) {
 	for (r = 1; r <= rounds; r++)
 		if ((r, t) in cpur && (r, base) in cpur && cpur[r, base] > 0) a[++k] = cpur[r, t] / cpur[r, base]
 	if (k == 0) return
-	if (!hdr[mdv]++) print mdv ? "\n| target | compared with | gateway CPU/req ratio (median of same-round ratios) |\n|---|---|---:|" : "\n## Gateway CPU per request, ratio within each round"
-	if (mdv) printf "| %s | %s | %.2f× |\n", t, base, median(a, k)
-	else printf "%-24s %.2fx vs %s (median of %d round(s))\n", t, median(a, k), base, k
+	if (!hdr[mdv]++) print mdv ? "\n| target | compared with | gateway CPU/req ratio (median of same-round ratios) | clean rounds |\n|---|---|---:|---:|" : "\n## Gateway CPU per request, ratio within each round (clean rounds only)"
+	if (mdv) printf "| %s | %s | %.2f× | %d |\n", t, base, median(a, k), k
+	else printf "%-24s %.2fx vs %s (median of %d clean round(s))\n", t, median(a, k), base, k
 }
 
 {
@@ -69,7 +70,8 @@ function ratioline(mdv, t, base,    r, k, a) {
 	push("rps", t, $3)
 	push("p50", t, $8); push("p99", t, $9)
 	p50[r, t] = $8; p99[r, t] = $9; seen[r, t] = 1
-	if (n > 0 && t != "direct") { push("cpu", t, $5 * 1e6 / hz / n); cpur[r, t] = $5 * 1e6 / hz / n }
+	if (n > 0 && t != "direct") push("cpu", t, $5 * 1e6 / hz / n)
+	if (n > 0 && t != "direct" && $10 + $11 == 0) cpur[r, t] = $5 * 1e6 / hz / n # clean runs only, for ratios
 	if (n > 0 && $6 != "-") push("rcpu", t, $6 * 1e6 / hz / n)
 	if (n > 0) push("ucpu", t, $7 * 1e6 / hz / n)
 	if ($10 + $11 > 0) bad[t] += $10 + $11

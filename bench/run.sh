@@ -120,7 +120,12 @@ source "$ROOT/bench/lib.sh"
 echo "# Tollgate side-by-side benchmark"
 echo "command: $CMDLINE"
 COMMIT=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo ?)
-echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $COMMIT (the tree as built, with any uncommitted changes)"
+if [ -n "$TOLLGATE_BIN" ]; then
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  tollgate: TOLLGATE_BIN=$TOLLGATE_BIN (prebuilt; the tree is at $COMMIT)"
+else
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $COMMIT (the tree as built, with any uncommitted changes)"
+fi
+[ -n "${BASE_BIN:-}" ] && echo "base: BASE_BIN=$BASE_BIN (the -base targets)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(uname -r)"
 echo "tools: $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | awk 'NR==1{print $2}'), $(go version | awk '{print $3}')$(command -v redis-server >/dev/null && redis-server --version | awk '{print ", redis " $3}')"
 echo "load: scenario $SCENARIO: wrk -t$THREADS -c$CONNS -d$DURATION --latency -s post.lua ($LOAD_DESC)"
@@ -165,7 +170,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 echo
 awk -F'\t' -v hz="$CLK_TCK" -v order="${ACTIVE[*]}" -v rounds="$ROUNDS" -f "$ROOT/bench/report.awk" "$RESULTS"
-echo "Run: \`$CMDLINE\` at commit $COMMIT, $(date -u +%Y-%m-%d), $(nproc) cores."
+echo "Run: \`$CMDLINE\` at commit $COMMIT${TOLLGATE_BIN:+ (Tollgate from TOLLGATE_BIN)}, $(date -u +%Y-%m-%d), $(nproc) cores."
 echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 for t in $TARGETS; do
 	[ -n "${SKIP[$t]:-}" ] && echo "Not measured: $t: ${SKIP[$t]}"
