@@ -15,7 +15,8 @@ var usageCSVHeader = []string{"bucket", "group", "label", "requests", "tool_call
 	"cost", "cost_credits", "last_active"}
 
 // writeUsageCSV writes rows as RFC 4180 CSV (encoding/csv quotes fields that
-// need it) with a header row. Times are RFC 3339 in UTC; an absent bucket or
+// need it) with a header row, every cell neutralized against formula
+// injection. Times are RFC 3339 in UTC; an absent bucket or
 // last_active is an empty field. The totals are not a row: they are the sum
 // of the rows.
 func writeUsageCSV(w io.Writer, rows []usageRow) error {
@@ -32,7 +33,7 @@ func writeUsageCSV(w io.Writer, rows []usageRow) error {
 			itoa(r.Tokens.Input), itoa(r.Tokens.Output), itoa(r.Tokens.CachedRead),
 			itoa(r.Tokens.CachedWrite), itoa(r.Tokens.Reasoning),
 			itoa(r.Cost), r.CostCredits, optTimeText(r.LastActive))
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(neutralize(rec)); err != nil {
 			return err
 		}
 	}

@@ -96,7 +96,8 @@ var requestCSVHeader = []string{"at", "request_id", "kind", "member_id", "token_
 	"cached_write_tokens", "reasoning_tokens", "cost", "cost_credits", "latency_ms"}
 
 // exportRequests streams every record matching q as RFC 4180 CSV, page by
-// page (?limit and ?cursor only set where it starts).
+// page (?limit and ?cursor only set where it starts), every cell neutralized
+// against formula injection.
 func (a *api) exportRequests(w http.ResponseWriter, r *http.Request, m store.Money, ws string, q store.RequestQuery) error {
 	q.Limit = MaxPageSize
 	cw := csv.NewWriter(w)
@@ -117,7 +118,7 @@ func (a *api) exportRequests(w http.ResponseWriter, r *http.Request, m store.Mon
 			cw.Write(requestCSVHeader)
 		}
 		for i := range recs {
-			cw.Write(requestRecord(rec[:0], viewRequest(&recs[i])))
+			cw.Write(neutralize(requestRecord(rec[:0], viewRequest(&recs[i]))))
 		}
 		if cw.Flush(); cw.Error() != nil || next == "" {
 			return nil // done, or the client went away
