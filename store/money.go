@@ -83,6 +83,12 @@ type Money interface {
 	// workspace does not exist. Another Kind, or a top-up whose Amount is
 	// not positive, is refused with an error.
 	AddCredits(ctx context.Context, workspace string, tx *Transaction) (CreditAlerts, error)
+	// Transaction returns the explicit transaction (top-up, voucher or
+	// adjustment) with id from the workspace's ledger, as it was recorded,
+	// so that a retried AddCredits that got ErrExists can answer what the
+	// first call did. ErrNotFound if the workspace or the transaction does
+	// not exist (usage rows are not found by id).
+	Transaction(ctx context.Context, workspace, id string) (Transaction, error)
 	// Transactions returns the workspace's ledger newest first: explicit
 	// transactions and one usage row per hour and member or key (Kind
 	// TxUsage, Amount the negated credits settled in that hour). The sum of

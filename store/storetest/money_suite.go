@@ -44,6 +44,7 @@ var moneyCases = []struct {
 	{"TokenCountInputOutput", testTokenCount},
 	{"AddCreditsIdempotentByID", testAddCreditsIdempotent},
 	{"AddCreditsKindsAndSigns", testAddCreditsKinds},
+	{"TransactionByID", testTransactionByID},
 	{"TransactionsNewestFirstPaged", testTransactionsPaged},
 	{"CreditAlertsOncePerCrossingRearmedByTopUp", testCreditAlerts},
 	{"CreditAlertsExactlyOnceUnderRace", testCreditAlertsOnce},
