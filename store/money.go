@@ -18,6 +18,11 @@ var (
 	ErrVoucherUsed = errors.New("store: voucher already redeemed")
 	// ErrVoucherExpired reports a voucher past its expiry.
 	ErrVoucherExpired = errors.New("store: voucher expired")
+	// ErrInvalidSettlement is wrapped by the error of a Settle or
+	// SettleBatch refused for its input (a negative cost or token count, a
+	// dimension the store cannot record, fewer results than settlements),
+	// which no retry can fix; nothing of the call was applied.
+	ErrInvalidSettlement = errors.New("store: invalid settlement")
 )
 
 // Money is the credits side of the store: settlement of what admission

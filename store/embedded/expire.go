@@ -11,13 +11,16 @@ import (
 // settled.
 func (s *Store) expireHolds(ws *wsState, max int) (int, error) {
 	now := s.clock()
+	w := batchPool.Get().(*settleWork)
+	defer w.free()
 	ws.mu.Lock()
-	ps := ws.expired(now, max, s.retention)
+	g := w.addGroup(ws.rec.ID, ws)
+	g.ps = ws.expired(w, g.ps, now, max, s.retention)
 	ws.mu.Unlock()
-	if len(ps) == 0 {
+	if len(g.ps) == 0 {
 		return 0, nil
 	}
-	return len(ps), s.commit(ws, ps...)
+	return len(g.ps), s.commit(w)
 }
 
 // expireAll settles every expired hold of ws; the money reads call it so
@@ -31,27 +34,31 @@ func (s *Store) expireAll(ws *wsState) error {
 	}
 }
 
-// expired claims up to max holds expired at now and plans their
-// settlement. It scans the holds only once nextExpiry has passed, and
-// moves nextExpiry to the earliest expiry left (or keeps it due when more
-// than max expired), so a workspace scans about once per hold lifetime.
-// The caller holds ws.mu.
-func (ws *wsState) expired(now time.Time, max int, retention time.Duration) []*settlement {
+// expired claims up to max holds expired at now, plans their settlement
+// in plans of w and appends them to ps. It scans the holds only once
+// nextExpiry has passed, and moves nextExpiry to the earliest expiry left
+// (or keeps it due when more than max expired), so a workspace scans about
+// once per hold lifetime. The caller holds ws.mu.
+func (ws *wsState) expired(w *settleWork, ps []*settlement, now time.Time, max int, retention time.Duration) []*settlement {
 	m := &ws.money
 	if m.nextExpiry.IsZero() || now.Before(m.nextExpiry) {
-		return nil
+		return ps
 	}
-	var ps []*settlement
 	var next time.Time
+	n := 0
 	for _, h := range m.holds {
 		switch {
 		case h.settling: // its Settle releases it, or notes its expiry on failure
 		case now.Before(h.expires):
 			next = earlier(next, h.expires)
-		case len(ps) == max:
+		case n == max:
 			next = now
 		default:
-			ps = append(ps, ws.plan(now, retention, h.expirySettlement(ws.rec.ID), h))
+			st := h.expirySettlement(ws.rec.ID)
+			p := w.newPlan()
+			ws.plan(p, now, retention, &st, h)
+			ps = append(ps, p)
+			n++
 		}
 	}
 	m.nextExpiry = next

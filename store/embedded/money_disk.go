@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -80,12 +79,15 @@ func timeOf(k []byte) time.Time {
 }
 
 // capDiskKey is k's key in the caps bucket.
-func capDiskKey(k capKey) []byte {
-	key := auditKey(time.Unix(k.period, 0), "")
-	key = append(key, byte(k.scope))
-	key = append(key, k.id...)
-	key = append(key, 0)
-	return append(key, k.model...)
+func capDiskKey(k capKey) []byte { return appendCapDiskKey(nil, k) }
+
+// appendCapDiskKey appends k's key in the caps bucket to dst.
+func appendCapDiskKey(dst []byte, k capKey) []byte {
+	dst = appendTimeKey(dst, time.Unix(k.period, 0))
+	dst = append(dst, byte(k.scope))
+	dst = append(dst, k.id...)
+	dst = append(dst, 0)
+	return append(dst, k.model...)
 }
 
 // parseCapKey decodes a key of the caps bucket.
@@ -100,51 +102,24 @@ func parseCapKey(key []byte) (capKey, error) {
 	return capKey{scope: limiter.Scope(key[8]), id: string(id), model: string(model), period: timeOf(key).Unix()}, nil
 }
 
-// addCapSpend adds delta to the spend of cap k.
-func addCapSpend(ws *bolt.Bucket, k capKey, delta int64) error {
-	b, err := ws.CreateBucketIfNotExists(bucketCaps)
-	if err != nil {
-		return err
-	}
-	key := capDiskKey(k)
-	v := make([]byte, 9)
-	copy(v, b.Get(key))
-	binary.BigEndian.PutUint64(v, uint64(getInt(b, key)+delta))
-	return b.Put(key, v)
-}
+// usageKey is the key of rec's roll-up row in hour.
+func usageKey(hour time.Time, rec *store.RequestRecord) []byte { return appendUsageKey(nil, hour, rec) }
 
-// markSettled records request id as settled at now, unless it already is:
-// it reports whether it was not.
-func markSettled(ws *bolt.Bucket, id string, now time.Time) (bool, error) {
-	b, err := ws.CreateBucketIfNotExists(bucketSettled)
-	if err != nil {
-		return false, err
-	}
-	if b.Get([]byte(id)) != nil {
-		return false, nil
-	}
-	exp := now.Add(markerTTL)
-	if err := putInt(b, []byte(id), exp.UnixNano()); err != nil {
-		return false, err
-	}
-	idx, err := ws.CreateBucketIfNotExists(bucketSettledExp)
-	if err != nil {
-		return false, err
-	}
-	return true, idx.Put(auditKey(exp, id), nil)
-}
-
-// usageKey is the key of rec's roll-up row in hour. A NUL inside a
-// dimension (which none should have) is dropped so the key still parses.
-func usageKey(hour time.Time, rec *store.RequestRecord) []byte {
-	k := auditKey(hour, "")
+// appendUsageKey appends the key of rec's roll-up row in hour to dst. A
+// NUL inside a dimension (which none should have) is dropped so the key
+// still parses.
+func appendUsageKey(dst []byte, hour time.Time, rec *store.RequestRecord) []byte {
+	dst = appendTimeKey(dst, hour)
 	for i, s := range [...]string{rec.TokenID, rec.Model, rec.Tool, rec.Upstream, rec.MemberID, rec.Kind} {
 		if i > 0 {
-			k = append(k, 0)
+			dst = append(dst, 0)
 		}
-		k = append(k, strings.ReplaceAll(s, "\x00", "")...)
+		if strings.IndexByte(s, 0) >= 0 {
+			s = strings.ReplaceAll(s, "\x00", "")
+		}
+		dst = append(dst, s...)
 	}
-	return k
+	return dst
 }
 
 // usageFields are the figures of a roll-up row in the order of its value:
@@ -170,80 +145,4 @@ func decodeUsage(k, v []byte) (store.UsageRow, error) {
 		*f = int64(binary.BigEndian.Uint64(v[8*i:]))
 	}
 	return r, nil
-}
-
-// addUsage adds rec, charged cost, to its roll-up row of hour.
-func addUsage(ws *bolt.Bucket, hour time.Time, rec *store.RequestRecord, cost int64) error {
-	b, err := ws.CreateBucketIfNotExists(bucketUsage)
-	if err != nil {
-		return err
-	}
-	key := usageKey(hour, rec)
-	var add store.UsageRow
-	add.Requests, add.Tokens, add.Credits = 1, rec.Tokens, cost
-	if rec.ToolCall {
-		add.ToolCalls = 1
-	}
-	if rec.Error {
-		add.Errors = 1
-	}
-	old := b.Get(key)
-	if old != nil && len(old) != 8*usageFieldN {
-		return fmt.Errorf("usage row %x is malformed", key)
-	}
-	v := make([]byte, 8*usageFieldN)
-	for i, f := range usageFields(&add) {
-		n := *f
-		if old != nil {
-			n += int64(binary.BigEndian.Uint64(old[8*i:]))
-		}
-		binary.BigEndian.PutUint64(v[8*i:], uint64(n))
-	}
-	return b.Put(key, v)
-}
-
-// usageTxID is the id of the ledger's usage row of hour for rec's member
-// (member tokens) or key.
-func usageTxID(hour time.Time, rec *store.RequestRecord) (id, member, key string) {
-	h := strconv.FormatInt(hour.Unix(), 10)
-	if rec.Kind == "member" {
-		return h + ":m:" + rec.MemberID, rec.MemberID, ""
-	}
-	return h + ":k:" + rec.TokenID, "", rec.TokenID
-}
-
-// addLedgerUsage subtracts cost from the ledger's usage row of hour for
-// rec's member or key, making the row on its first non-zero charge.
-func addLedgerUsage(ws *bolt.Bucket, hour time.Time, rec *store.RequestRecord, cost int64) error {
-	if cost == 0 {
-		return nil
-	}
-	b, err := ws.CreateBucketIfNotExists(bucketLedger)
-	if err != nil {
-		return err
-	}
-	id, member, keyID := usageTxID(hour, rec)
-	key := auditKey(hour, id)
-	tx := store.Transaction{ID: id, Kind: store.TxUsage, Member: member, Key: keyID, At: hour}
-	if v := b.Get(key); v != nil {
-		if err := json.Unmarshal(v, &tx); err != nil {
-			return fmt.Errorf("decode ledger row %q: %w", key, err)
-		}
-	}
-	tx.Amount -= cost
-	return putJSON(b, key, &tx)
-}
-
-// putRequest appends rec to the audit trail of requests.
-func putRequest(ws *bolt.Bucket, rec *store.RequestRecord) error {
-	b, err := ws.CreateBucketIfNotExists(bucketRequests)
-	if err != nil {
-		return err
-	}
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	key := binary.BigEndian.AppendUint64(auditKey(rec.At, ""), seq)
-	return putJSON(b, key, rec)
 }

@@ -16,12 +16,17 @@ import (
 // sweepBefore deletes up to sweepBatch keys of b (which may be nil) that
 // sort before limit, oldest first, calling gone with each (a copy) first.
 func sweepBefore(b *bolt.Bucket, limit []byte, gone func(k []byte) error) error {
+	return sweepBeforeN(b, limit, sweepBatch, gone)
+}
+
+// sweepBeforeN is sweepBefore of up to n keys.
+func sweepBeforeN(b *bolt.Bucket, limit []byte, n int, gone func(k []byte) error) error {
 	if b == nil {
 		return nil
 	}
 	var keys [][]byte
 	c := b.Cursor()
-	for k, _ := c.First(); k != nil && len(keys) < sweepBatch && bytes.Compare(k, limit) < 0; k, _ = c.Next() {
+	for k, _ := c.First(); k != nil && len(keys) < n && bytes.Compare(k, limit) < 0; k, _ = c.Next() {
 		keys = append(keys, bytes.Clone(k))
 	}
 	for _, k := range keys {
@@ -41,15 +46,17 @@ func sweepBefore(b *bolt.Bucket, limit []byte, gone func(k []byte) error) error 
 // old enough to drop: its period ended at least capRetention before now.
 func capCutoff(now time.Time) time.Time { return now.Add(-capRetention - 31*24*time.Hour) }
 
-// sweepMoney removes from workspace bucket ws a few audit records of
-// requests older than retention, expired settled markers and cap counters
-// past capCutoff, and returns the caps it removed so memory drops them too.
-func sweepMoney(ws *bolt.Bucket, now time.Time, retention time.Duration) ([]capKey, error) {
-	if err := sweepBefore(ws.Bucket(bucketRequests), auditKey(now.Add(-retention), ""), nil); err != nil {
+// sweepMoney removes from workspace bucket ws up to n audit records of
+// requests older than retention and n expired settled markers (a batch
+// sweeps as many as it adds, so neither outgrows its lifetime), and a few
+// cap counters past capCutoff, and returns the caps it removed so memory
+// drops them too.
+func sweepMoney(ws *bolt.Bucket, now time.Time, retention time.Duration, n int) ([]capKey, error) {
+	if err := sweepBeforeN(ws.Bucket(bucketRequests), auditKey(now.Add(-retention), ""), n, nil); err != nil {
 		return nil, err
 	}
 	markers := ws.Bucket(bucketSettled)
-	err := sweepBefore(ws.Bucket(bucketSettledExp), auditKey(now, ""), func(k []byte) error {
+	err := sweepBeforeN(ws.Bucket(bucketSettledExp), auditKey(now, ""), n, func(k []byte) error {
 		return markers.Delete(k[8:])
 	})
 	if err != nil {

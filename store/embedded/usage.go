@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -82,8 +81,8 @@ func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQ
 			return err
 		}
 		next, err = scanNewest(b.Bucket(bucketRequests), since, q.Until, cursor, limit, func(_, v []byte) (bool, error) {
-			var r store.RequestRecord
-			if err := json.Unmarshal(v, &r); err != nil {
+			r, err := decodeRecord(v)
+			if err != nil {
 				return false, err
 			}
 			if (q.MemberID != "" && r.MemberID != q.MemberID) || (q.TokenID != "" && r.TokenID != q.TokenID) {

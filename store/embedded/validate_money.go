@@ -1,6 +1,8 @@
 package embedded
 
 import (
+	"fmt"
+
 	"github.com/tollgate-dev/tollgate/store"
 	"github.com/tollgate-dev/tollgate/token"
 )
@@ -46,14 +48,20 @@ func validateBilling(b store.Billing) error {
 	return nil
 }
 
+// validateSettlement refuses a settlement the store cannot record; the
+// error wraps ErrInvalid and store.ErrInvalidSettlement.
 func validateSettlement(st *store.Settlement) error {
+	var err error
 	switch {
 	case st == nil:
-		return invalid("settlement is nil")
+		err = invalid("settlement is nil")
 	case st.Workspace == "":
-		return invalid("settlement of request %q has no workspace", st.RequestID)
+		err = invalid("settlement of request %q has no workspace", st.RequestID)
 	case st.Cost < 0:
-		return invalid("settlement of request %q has negative cost %d", st.RequestID, st.Cost)
+		err = invalid("settlement of request %q has negative cost %d", st.RequestID, st.Cost)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", store.ErrInvalidSettlement, err)
 	}
 	return nil
 }

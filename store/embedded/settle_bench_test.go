@@ -1,0 +1,48 @@
+package embedded_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// BenchmarkSettleBatch measures admission with a hold and settlement in
+// batches of n (one SettleBatch, one commit, per n requests), per request:
+// n = 1 is a Settle, the Settler's batches are up to 128.
+func BenchmarkSettleBatch(b *testing.B) {
+	for _, n := range []int{1, 16, 128} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := moneyBenchFixture(b)
+			sts := make([]*store.Settlement, n)
+			rs := make([]store.SettleResult, n)
+			ids := make([]string, n)
+			for j := range sts {
+				sts[j] = &store.Settlement{Workspace: f.ws, Cost: 900, Record: store.RequestRecord{TokenID: f.tok.ID,
+					MemberID: f.tok.MemberID, Kind: "member", Method: "POST", Route: "/openai/v1/chat/completions",
+					Upstream: "openai", Model: "gpt-4o", Status: 200, Tokens: store.Tokens{Input: 90, Output: 20}, Cost: 900}}
+			}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				j := i % n
+				if j == 0 {
+					b.StopTimer()
+					for k := range ids {
+						ids[k] = fmt.Sprintf("r%d", i+k)
+					}
+					b.StartTimer()
+				}
+				f.holdReq(f.tok, ids[j], "gpt-4o", limiter.Hold{Credits: 1000, Input: 100})
+				sts[j].RequestID, sts[j].Record.RequestID = ids[j], ids[j]
+				if j == n-1 {
+					if err := f.s.SettleBatch(f.ctx, sts, rs); err != nil || !rs[0].Settled || !rs[n-1].Settled {
+						b.Fatalf("%v %+v", err, rs)
+					}
+				}
+				i++
+			}
+		})
+	}
+}

@@ -1,0 +1,183 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tollgate-dev/tollgate/limiter"
+	"github.com/tollgate-dev/tollgate/store"
+)
+
+// settlement is one settlement worked out under the workspace lock: what
+// to write, then what to apply to memory once written.
+type settlement struct {
+	ws        string
+	slot      int              // its index in the batch; -1 for an expired hold the batch settles first
+	st        store.Settlement // Record complete: At, RequestID, attribution
+	h         *hold            // nil: settled without a hold
+	now, hour time.Time
+	retention time.Duration
+	billing   store.Billing
+	caps      [4]capDelta
+	ncaps     int
+	tpm       [4]*limiter.Counter // without a hold: the counters to add the tokens to
+	ntpm      int
+	counted   int64 // the actual tokens as the per-minute limits count them
+
+	// Results of the write, set afresh by every run of write.
+	fresh   bool  // not settled before: charged
+	balance int64 // after the write
+	alerts  store.CreditAlerts
+	swept   []capKey
+}
+
+// capDelta is one cap a settlement charges: spend (µc or tokens) added to
+// its period's counter.
+type capDelta struct {
+	key   capKey
+	spend int64
+}
+
+// claim plans the settlements of group g under its workspace's lock: up
+// to expireBatch expired holds first, then each settlement, claiming its
+// hold. When another batch is writing the hold of one, it waits for that
+// batch to end and goes on from there. A repeat of a request inside the
+// batch is planned without a hold: its write finds the marker the first
+// one left, so it charges nothing.
+func (s *Store) claim(ctx context.Context, w *settleWork, g *settleGroup, sts []*store.Settlement) error {
+	for i, first := 0, true; i < len(g.idx); first = false {
+		now := s.clock()
+		ws := g.ws
+		ws.mu.Lock()
+		if ws.deleted {
+			ws.mu.Unlock()
+			return fmt.Errorf("embedded: workspace %q: %w", g.id, store.ErrNotFound)
+		}
+		if first {
+			g.ps = ws.expired(w, g.ps, now, expireBatch, s.retention)
+		}
+		var wait chan struct{}
+		for ; i < len(g.idx); i++ {
+			st := sts[g.idx[i]]
+			var h *hold
+			if st.RequestID != "" {
+				h = ws.money.holds[st.RequestID]
+			}
+			if h != nil && h.settling {
+				if !g.settles(h) {
+					wait = h.waiter()
+					break
+				}
+				h = nil
+			}
+			p := w.newPlan()
+			ws.plan(p, now, s.retention, st, h)
+			p.slot = g.idx[i]
+			g.ps = append(g.ps, p)
+		}
+		ws.mu.Unlock()
+		if wait != nil {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// settles reports whether one of g's plans settles hold h.
+func (g *settleGroup) settles(h *hold) bool {
+	for _, p := range g.ps {
+		if p.h == h {
+			return true
+		}
+	}
+	return false
+}
+
+// waiter returns a channel closed when the settlement writing h ends. The
+// caller holds the workspace lock.
+func (h *hold) waiter() chan struct{} {
+	if h.done == nil {
+		h.done = make(chan struct{})
+	}
+	return h.done
+}
+
+// plan works out in p the settlement of st with hold h (nil when there is
+// none), and marks h settling. The caller holds ws.mu.
+func (ws *wsState) plan(p *settlement, now time.Time, retention time.Duration, st *store.Settlement, h *hold) {
+	*p = settlement{ws: ws.rec.ID, slot: -1, st: *st, h: h, now: now, hour: now.UTC().Truncate(time.Hour),
+		retention: retention, billing: ws.rec.Billing}
+	rec := &p.st.Record
+	rec.At = now.UTC()
+	if rec.RequestID == "" {
+		rec.RequestID = st.RequestID
+	}
+	actual := rec.Tokens.InputTotal() + rec.Tokens.OutputTotal()
+	if h == nil {
+		p.counted = countTokens(ws.rec.Limits.TokenCount, rec.Tokens.InputTotal(), rec.Tokens.OutputTotal())
+		ws.planUnheld(p, actual)
+		return
+	}
+	h.settling = true
+	p.counted = countTokens(h.mode, rec.Tokens.InputTotal(), rec.Tokens.OutputTotal())
+	fill(&rec.TokenID, h.tokenID)
+	fill(&rec.MemberID, h.memberID)
+	fill(&rec.Kind, h.kind)
+	fill(&rec.Upstream, h.upstream)
+	fill(&rec.Model, h.model)
+	for _, k := range h.caps[:h.ncaps] {
+		spend := st.Cost
+		if k.tokens() {
+			spend = actual
+		}
+		p.caps[p.ncaps] = capDelta{key: k, spend: spend}
+		p.ncaps++
+	}
+}
+
+// fill sets an empty *dst to v.
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// planUnheld attributes a settlement without a hold from its record: the
+// caps and per-minute token limits that apply to its token now, in the
+// current period. A record naming no token of the workspace charges only
+// the balance.
+func (ws *wsState) planUnheld(p *settlement, actual int64) {
+	rec := &p.st.Record
+	ts := ws.tokens[rec.TokenID]
+	if ts == nil {
+		return
+	}
+	fill(&rec.MemberID, ts.rec.MemberID)
+	fill(&rec.Kind, ts.rec.Kind.String())
+	var ms *memberState
+	if rec.Kind == "member" {
+		ms = ws.members[ts.rec.MemberID]
+	}
+	if ms == nil && rec.Kind == "member" {
+		return
+	}
+	r := limiter.Request{Model: rec.Model}
+	var d limiter.Decision
+	var m moneyCheck
+	ws.tokenLimits(p.now, &r, ts, ms, &d, true, &m) // only to list the counters
+	ws.listCaps(p.now, rec.Model, ts, ms, &m)
+	p.tpm, p.ntpm = m.tpm, m.ntpm
+	for _, c := range m.caps[:m.ncaps] {
+		spend := p.st.Cost
+		if c.key.tokens() {
+			spend = actual
+		}
+		p.caps[p.ncaps] = capDelta{key: c.key, spend: spend}
+		p.ncaps++
+	}
+}
