@@ -33,6 +33,14 @@ type PricingConfig struct {
 	// DefaultOutputTokens is the output assumed by an estimate when a request
 	// sets no max_tokens; at least 1 (default 1024).
 	DefaultOutputTokens int64 `yaml:"default_output_tokens"`
+	// DefaultRequestCredits is what a request to an LLM upstream whose
+	// model the gateway cannot read is held at admission and charged when
+	// its usage cannot be priced, in credits per request: a POST whose body
+	// names no JSON "model" (a batch, a file upload, a multipart audio or
+	// image request, a Responses call with a stored prompt). Empty or 0, the
+	// default, refuses such requests (400 unmetered_request), so that no
+	// request is served without a balance check while pricing is on.
+	DefaultRequestCredits Credits `yaml:"default_request_credits"`
 	// Models maps a model name to its prices. A name ending in '*' is a
 	// prefix pattern ("claude-sonnet-4-*"): an exact name wins, then the
 	// longest matching pattern.

@@ -16,7 +16,7 @@ func FuzzPricing(f *testing.F) {
 		"tools: {mcp-github: {default: 0.01, tools: {create_issue: 0.05}}}",
 		"models: {a*b: {input: 1, output: 1}}", "models: {x: {input: -1, output: 1e3}}",
 		"models: {x: {input: 0.0000001, output: 99999999999}}", "models: &m {x: *m}",
-		"default_output_tokens: 0", "models: [a]", "tools: {\"\": {tools: {\"\": 1}}}",
+		"default_output_tokens: 0", "default_request_credits: 0.25", "models: [a]", "tools: {\"\": {tools: {\"\": 1}}}",
 	} {
 		f.Add(s)
 	}
@@ -40,6 +40,7 @@ func FuzzPricing(f *testing.F) {
 				checkAccepted(t, c)
 			}
 		}
+		checkAccepted(t, cfg.Pricing.DefaultRequestCredits)
 		for _, tp := range cfg.Pricing.Tools {
 			checkAccepted(t, tp.Default)
 			for _, c := range tp.Tools {

@@ -48,6 +48,18 @@ pricing:
 	}
 }
 
+// TestDefaultRequestCreditsLoads: the hold of a request naming no model is read exactly, and absent means refuse (empty).
+func TestDefaultRequestCreditsLoads(t *testing.T) {
+	cfg, err := Load(writeFile(t, "pricing:\n  default_request_credits: 0.05\n"), nil)
+	if err != nil || cfg.Pricing.DefaultRequestCredits != "0.05" {
+		t.Fatalf("got %v, %v", cfg.Pricing, err)
+	}
+	cfg, err = Load(writeFile(t, "pricing:\n  models: {m: {input: 1, output: 1}}\n"), nil)
+	if err != nil || cfg.Pricing.DefaultRequestCredits != "" {
+		t.Fatalf("got %v, %v; want no default (refuse)", cfg.Pricing, err)
+	}
+}
+
 // TestCreditsMicroIsExact: decimals are read as text, so 0.1 is exactly 100000 millionths.
 func TestCreditsMicroIsExact(t *testing.T) {
 	for in, want := range map[Credits]int64{
@@ -85,11 +97,13 @@ func TestPricingErrorsNameEntryAndField(t *testing.T) {
 		{"default without its prices", "pricing: {unknown_model: default}\n", `config: pricing.default.input: required (credits per 1M tokens, such as 2.5)`},
 		{"default that never applies", "pricing: {default: {input: 1, output: 4}}\n", `config: pricing.default: set, but pricing.unknown_model is refuse: set unknown_model: default to use it, or remove it`},
 		{"output tokens", "pricing: {default_output_tokens: 0}\n", `config: pricing.default_output_tokens: must be at least 1, got 0`},
+		{"request default", "pricing: {default_request_credits: 0.5.1}\n", `config: pricing.default_request_credits: "0.5.1" is not a decimal number`},
+		{"request default negative", "pricing: {default_request_credits: -1}\n", `config: pricing.default_request_credits: must not be negative, got "-1"`},
 		{"tool price", "pricing:\n  tools:\n    mcp-github: {tools: {create_issue: 5c}}\n", `config: pricing.tools["mcp-github"].tools["create_issue"]: "5c" is not a decimal number`},
 		{"tool default", "pricing:\n  tools:\n    mcp-github: {default: -0.01}\n", `config: pricing.tools["mcp-github"].default: must not be negative, got "-0.01"`},
 		{"tool absurd", "pricing:\n  tools:\n    mcp-github: {default: 2000000}\n", `config: pricing.tools["mcp-github"].default: "2000000" is more than 1000000 credits`},
 		{"tool unknown field", "pricing:\n  tools:\n    mcp-github: {price: 1}\n", `config: tollgate.yaml:3:18: pricing.tools["mcp-github"].price: unknown field (known: default, tools)`},
-		{"unknown pricing field", "pricing: {hold_seconds: 30}\n", `config: tollgate.yaml:1:11: pricing.hold_seconds: unknown field (known: unknown_model, default, default_output_tokens, models, tools)`},
+		{"unknown pricing field", "pricing: {hold_seconds: 30}\n", `config: tollgate.yaml:1:11: pricing.hold_seconds: unknown field (known: unknown_model, default, default_output_tokens, default_request_credits, models, tools)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

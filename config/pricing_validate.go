@@ -35,6 +35,7 @@ func (p *PricingConfig) validate(bad reporter) {
 	if p.DefaultOutputTokens < 1 {
 		bad("pricing.default_output_tokens", "must be at least 1, got %d", p.DefaultOutputTokens)
 	}
+	checkCredits(bad, "pricing.default_request_credits", p.DefaultRequestCredits)
 	for _, name := range sortedKeys(p.Models) {
 		entry := "pricing.models" + index(name)
 		checkPattern(bad, entry, name)

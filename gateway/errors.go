@@ -27,6 +27,7 @@ const (
 	failBadRequest
 	failAmbiguousModel
 	failUnknownModel
+	failUnmetered
 	failUnknownToken
 	failRevoked
 	failUnknownUpstream
@@ -65,6 +66,8 @@ var failures = [...]failureInfo{
 	failBadRequest:      {400, "invalid_request_error", "bad_request", "The request could not be parsed.", false},
 	failAmbiguousModel:  {400, "invalid_request_error", "ambiguous_model", "The request body names its model more than once.", false},
 	failUnknownModel:    {400, "invalid_request_error", "unknown_model", "The model has no price in this gateway's price table: ", true},
+	failUnmetered: {400, "invalid_request_error", "unmetered_request", "The gateway cannot meter this request: its body names no model it can read (a JSON model member), " +
+		"and this gateway charges no default for such requests (pricing.default_request_credits is 0).", true},
 	failUnknownToken:    {401, "authentication_error", limiter.Unknown.String(), "The API token is not known.", true},
 	failRevoked:         {401, "authentication_error", limiter.Revoked.String(), "The API token was revoked or has expired, or its member was removed.", true},
 	failUnknownUpstream: {404, "not_found_error", limiter.UpstreamUnknown.String(), "No such upstream in this workspace.", true},
@@ -196,7 +199,6 @@ func isTokenScope(s limiter.Scope) bool {
 	}
 	return false
 }
-
 
 // appendJSONText appends s as the contents of a JSON string, escaping
 // quotes, backslashes and control characters and replacing invalid UTF-8

@@ -45,6 +45,10 @@ type ticket struct {
 	price    meter.ModelPrice
 	priced   bool  // price applies (the request named a model the table priced)
 	estimate int64 // the admission estimate in µc, charged when no usage can be read
+	// unnamed marks a request with a body that names no model while
+	// pricing is on: admission held the table's DefaultRequest, which
+	// becomes its estimate once it is routed to an LLM upstream (unmetered).
+	unnamed  bool
 	format   usage.Format
 	injected bool // include_usage was added to the request: strip it from an SSE response
 	start    time.Time
@@ -54,8 +58,9 @@ type ticket struct {
 
 // meterRequest prepares the metering of a request before admission: the
 // request id, the estimate held at admission (refusing a model the price
-// table does not price), and the include_usage rewrite of a streamed OpenAI
-// chat request. It returns failNone, or the failure and its detail.
+// table does not price; holding the table's DefaultRequest for a body that
+// names no model), and the include_usage rewrite of a streamed OpenAI chat
+// request. It returns failNone, or the failure and its detail.
 func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte) (failure, string) {
 	st.tk = ticket{}
 	if g.settler == nil {
@@ -76,6 +81,9 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 		tk.price, tk.priced = tk.tbl.Price(st.named)
 		tk.estimate = e.Credits
 		st.req.Hold = limiter.Hold{Credits: e.Credits, Input: e.Input, Output: e.Output}
+	} else if tk.tbl != nil && len(body) > 0 {
+		tk.unnamed = true
+		st.req.Hold = limiter.Hold{Credits: tk.tbl.DefaultRequest()}
 	}
 	st.rid = g.ids.append(st.rid[:0])
 	st.req.RequestID = alias(st.rid)
@@ -85,6 +93,27 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 		}
 	}
 	return failNone, ""
+}
+
+// unmetered handles a request on its way to an LLM upstream whose body
+// names no model (ticket.unnamed: a batch, a file upload, a multipart audio
+// or image request, a stored prompt): with pricing.default_request_credits
+// that default, held at admission, becomes its estimate; without, the
+// gateway answers 400 unmetered_request, settles it at no cost and reports
+// true. The check waits for the route because only an LLM upstream is
+// metered by model: an MCP request names none and is priced per tool call.
+func (g *Gateway) unmetered(ctx *fasthttp.RequestCtx, st *state) bool {
+	tk := &st.tk
+	if !tk.unnamed {
+		return false
+	}
+	if d := tk.tbl.DefaultRequest(); d > 0 {
+		tk.estimate = d
+		return false
+	}
+	g.fail(ctx, failUnmetered, nil)
+	g.settleNow(st, ctx.Response.StatusCode(), nil, endGateway)
+	return true
 }
 
 // admitted completes the ticket of an admitted request: it copies every

@@ -46,6 +46,7 @@ type mopts struct {
 	failOpen  limiter.FailOpen
 	timeout   time.Duration // Redis call timeout; 0: 2 s
 	noPricing bool          // no price table: metering off
+	pricing   string        // the config's pricing section; "" is testPricing
 	now       func() time.Time
 }
 
@@ -94,7 +95,11 @@ func newMenv(t testing.TB, backend string, o mopts) *menv {
 	}
 	var section *config.PricingConfig
 	if !o.noPricing {
-		cfg, err := config.Parse("test.yaml", []byte(testPricing))
+		src := testPricing
+		if o.pricing != "" {
+			src = o.pricing
+		}
+		cfg, err := config.Parse("test.yaml", []byte(src))
 		must(t, err)
 		section = cfg.Pricing
 	}

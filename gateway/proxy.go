@@ -6,10 +6,14 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
-// proxy sends the admitted request to rt and passes the answer back. rest is
-// the part of the request URI after the upstream name. It returns how long
-// it waited for the upstream's response headers.
+// proxy sends the admitted request to the LLM upstream rt and passes the
+// answer back; a request whose model cannot be metered may be refused first
+// (unmetered). rest is the part of the request URI after the upstream name.
+// It returns how long it waited for the upstream's response headers.
 func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st *state) (waited time.Duration) {
+	if g.unmetered(ctx, st) {
+		return 0
+	}
 	req := fasthttp.AcquireRequest()
 	st.uri = buildRequest(req, ctx, rt, rest, st.uri)
 	if st.tk.injected {

@@ -33,11 +33,10 @@ var estimateReasons = [...]string{
 // read) and submits its settlement, stamped ended.
 //
 // With usage, the cost is the tokens at the price of the request's model
-// (or, when the request named none, the response's). Without usage, a
-// request whose estimate is not zero is charged the estimate when its
-// response was a success or was cut (the upstream may have billed work it
-// did not report), and nothing when the upstream answered an error status
-// in full or the gateway answered it.
+// (usageCost). Without usage, a request whose estimate is not zero is
+// charged the estimate when its response was a success or was cut (the
+// upstream may have billed work it did not report), and nothing when the
+// upstream answered an error status in full or the gateway answered it.
 func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended time.Time) {
 	s := &tk.out
 	*s = store.Settlement{Workspace: tk.ws, RequestID: tk.rid}
@@ -55,22 +54,38 @@ func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended ti
 	switch {
 	case res != nil && res.Found:
 		r.Tokens = store.Tokens(res.Tokens)
-		p, ok := tk.price, tk.priced
-		if !ok && tk.model == "" && r.Model != "" {
-			p, ok = tk.tbl.Price(r.Model)
-		}
-		if ok {
-			s.Cost = meter.Cost(p, meter.Tokens(res.Tokens))
-		}
-		if tk.tbl != nil && s.Cost == 0 && res.Tokens.Total() > 0 {
-			g.unpriced(r.Model)
-		}
+		s.Cost = g.usageCost(tk, r.Model, res.Tokens)
 	case tk.estimate > 0 && chargesEstimate(tk.status, cause):
 		s.Cost = tk.estimate
 		g.met.SettledAtEstimate(estimateReasons[cause])
 	}
 	r.Cost = s.Cost
 	g.settler.Submit(s, ended)
+}
+
+// usageCost returns what tokens cost for the request of tk whose record
+// names model: at the request's model's price, or, when the request named
+// none, at the price of the model the answer named. An answer whose model
+// has no price (or that names none) costs the estimate, the table's
+// DefaultRequest: an unpriced model never makes a request free while the
+// table refuses unknown models.
+func (g *Gateway) usageCost(tk *ticket, model string, t usage.Tokens) int64 {
+	p, ok := tk.price, tk.priced
+	if !ok && model != "" {
+		p, ok = tk.tbl.Price(model)
+	}
+	if !ok && tk.estimate > 0 {
+		g.met.SettledAtEstimate("unpriced_model")
+		return tk.estimate
+	}
+	var cost int64
+	if ok {
+		cost = meter.Cost(p, meter.Tokens(t))
+	}
+	if tk.tbl != nil && cost == 0 && t.Total() > 0 {
+		g.unpriced(model)
+	}
+	return cost
 }
 
 // chargesEstimate reports whether a response that ended by cause with

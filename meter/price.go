@@ -29,6 +29,7 @@ type Table struct {
 	fallback      ModelPrice
 	hasFallback   bool // unknown_model: default
 	defaultOutput int64
+	defaultReq    int64 // µc per request naming no model; 0: refuse such requests
 	tools         map[string]toolPrices
 }
 
@@ -57,6 +58,7 @@ func NewTable(section *config.PricingConfig) (*Table, error) {
 		exact:         make(map[string]ModelPrice, len(section.Models)),
 		hasFallback:   section.UnknownModel == config.UnknownModelDefault,
 		defaultOutput: section.DefaultOutputTokens,
+		defaultReq:    micro(section.DefaultRequestCredits),
 		tools:         make(map[string]toolPrices, len(section.Tools)),
 	}
 	if t.hasFallback {
@@ -132,6 +134,17 @@ func (t *Table) Price(model string) (ModelPrice, bool) {
 		}
 	}
 	return t.fallback, t.hasFallback
+}
+
+// DefaultRequest returns what to hold, and to charge when its usage cannot
+// be priced, for a request to an LLM upstream whose model cannot be read
+// (pricing.default_request_credits), in µc. 0 means such requests are
+// refused; it is 0 on a nil Table too, where nothing is refused.
+func (t *Table) DefaultRequest() int64 {
+	if t == nil {
+		return 0
+	}
+	return t.defaultReq
 }
 
 // ToolPrice returns the price of one tools/call of tool on the MCP upstream,

@@ -38,6 +38,19 @@ const docTable = `
     mcp-free:   {tools: {search: 0.000001}}
 `
 
+// TestDefaultRequestIsTheConfiguredHold: a request naming no model holds pricing.default_request_credits; none refuses, and metering off holds nothing.
+func TestDefaultRequestIsTheConfiguredHold(t *testing.T) {
+	if got := table(t, "  default_request_credits: 0.05\n").DefaultRequest(); got != 50_000 {
+		t.Fatalf("DefaultRequest = %d, want 50000 µc", got)
+	}
+	if got := table(t, docTable).DefaultRequest(); got != 0 {
+		t.Fatalf("DefaultRequest without the setting = %d, want 0 (refuse)", got)
+	}
+	if got := (*Table)(nil).DefaultRequest(); got != 0 {
+		t.Fatalf("DefaultRequest of metering off = %d", got)
+	}
+}
+
 // TestPriceMatchesExactThenLongestPrefix: an exact entry beats any pattern, and the most specific pattern wins.
 func TestPriceMatchesExactThenLongestPrefix(t *testing.T) {
 	tb := table(t, docTable)

@@ -8,12 +8,15 @@ import (
 // string in credits (per 1M tokens for models, per call for tools), with
 // omitted prices filled in. Patterns keep their trailing '*'.
 type TableView struct {
-	Enabled             bool                      `json:"enabled"` // false: no pricing section, metering off
-	UnknownModel        string                    `json:"unknown_model,omitempty"`
-	Default             *ModelPriceView           `json:"default,omitempty"`
-	DefaultOutputTokens int64                     `json:"default_output_tokens,omitempty"`
-	Models              map[string]ModelPriceView `json:"models,omitempty"`
-	Tools               map[string]ToolPriceView  `json:"tools,omitempty"`
+	Enabled             bool            `json:"enabled"` // false: no pricing section, metering off
+	UnknownModel        string          `json:"unknown_model,omitempty"`
+	Default             *ModelPriceView `json:"default,omitempty"`
+	DefaultOutputTokens int64           `json:"default_output_tokens,omitempty"`
+	// DefaultRequestCredits is the hold and charge of a request naming no
+	// model, in credits; "0" refuses such requests.
+	DefaultRequestCredits string                    `json:"default_request_credits,omitempty"`
+	Models                map[string]ModelPriceView `json:"models,omitempty"`
+	Tools                 map[string]ToolPriceView  `json:"tools,omitempty"`
 }
 
 // ModelPriceView is one model's prices in credits per 1M tokens.
@@ -37,8 +40,9 @@ func (t *Table) View() TableView {
 		return TableView{}
 	}
 	v := TableView{Enabled: true, UnknownModel: "refuse", DefaultOutputTokens: t.defaultOutput,
-		Models: make(map[string]ModelPriceView, len(t.exact)+len(t.prefixes)),
-		Tools:  make(map[string]ToolPriceView, len(t.tools))}
+		DefaultRequestCredits: store.FormatCredits(t.defaultReq),
+		Models:                make(map[string]ModelPriceView, len(t.exact)+len(t.prefixes)),
+		Tools:                 make(map[string]ToolPriceView, len(t.tools))}
 	if t.hasFallback {
 		d := t.fallback.view()
 		v.UnknownModel, v.Default = "default", &d

@@ -34,6 +34,7 @@ func TestViewShowsEffectivePrices(t *testing.T) {
 	tb := table(t, `
   unknown_model: default
   default: {input: 1, output: 4}
+  default_request_credits: 0.25
   models:
     gpt-4o:            {input: 2.5, output: 10, cached_write: 0}
     claude-sonnet-4-*: {input: 3, output: 15, cached_read: 0.3, cached_write: 3.75}
@@ -46,7 +47,7 @@ func TestViewShowsEffectivePrices(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"enabled":true,"unknown_model":"default",` +
-		`"default":{"input":"1","output":"4","cached_read":"1","cached_write":"1","reasoning":"4"},"default_output_tokens":1024,` +
+		`"default":{"input":"1","output":"4","cached_read":"1","cached_write":"1","reasoning":"4"},"default_output_tokens":1024,"default_request_credits":"0.25",` +
 		`"models":{"claude-sonnet-4-*":{"input":"3","output":"15","cached_read":"0.3","cached_write":"3.75","reasoning":"15"},` +
 		`"gpt-4o":{"input":"2.5","output":"10","cached_read":"2.5","cached_write":"0","reasoning":"10"}},` +
 		`"tools":{"mcp-free":{"default":"0"},"mcp-github":{"default":"0.01","tools":{"create_issue":"0.05"}}}}`
