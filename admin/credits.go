@@ -64,42 +64,61 @@ func (a *api) adjustCredits(w http.ResponseWriter, r *http.Request) error {
 }
 
 // addCredits records an operator's top-up or adjustment in the ledger and
-// the balance in one store step, then raises its alerts.
+// the balance in one store step, then raises its alerts. With an
+// Idempotency-Key the transaction id derives from the key, so a retry
+// credits nothing more and answers the first call's transaction (200).
 func (a *api) addCredits(w http.ResponseWriter, r *http.Request, kind store.TxKind) error {
 	m := a.store
 	ws, err := a.workspaceID(r)
 	if err != nil {
 		return err
 	}
-	var req creditRequest
-	if err := decodeBody(w, r, &req); err != nil {
-		return err
-	}
-	amount, err := req.micro(kind == store.TxAdjustment)
+	tx, err := creditTx(w, r, ws, kind)
 	if err != nil {
 		return err
 	}
-	if err := checkNote(req.Note, kind == store.TxAdjustment); err != nil {
-		return err
-	}
-	c := callerOf(r)
-	tx := &store.Transaction{Kind: kind, Amount: amount, Actor: inviterID(c), Note: strings.TrimSpace(req.Note)}
 	alerts, err := m.AddCredits(r.Context(), ws, tx)
-	if errors.Is(err, store.ErrExists) {
-		return errConflict("transaction %q was recorded already", tx.ID)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrExists):
+		return a.replayCredits(w, r, ws, tx)
+	case err != nil:
 		return notFound(err, "workspace", ws)
 	}
+	c := callerOf(r)
 	c.target("transaction", tx.ID)
-	c.audit.detail = string(kind) + " " + store.FormatCredits(amount) + " credits"
-	a.log.Info("admin: credits changed", "workspace", ws, "kind", kind, "amount", amount, "tx", tx.ID)
+	c.audit.detail = string(kind) + " " + store.FormatCredits(tx.Amount) + " credits"
+	a.log.Info("admin: credits changed", "workspace", ws, "kind", kind, "amount", tx.Amount, "tx", tx.ID)
 	a.creditsChanged(r.Context(), ws, tx, alerts)
 	cr, err := m.Credits(r.Context(), ws)
 	if err != nil {
 		cr = store.Credits{Balance: tx.Balance} // the change is made; report what the ledger said
 	}
 	return writeJSON(w, http.StatusCreated, transactionResponse{Transaction: viewTransaction(tx), Credits: viewCredits(ws, cr)})
+}
+
+// creditTx reads and checks a top-up or adjustment of workspace ws: its
+// body, and its Idempotency-Key, which sets the transaction id.
+func creditTx(w http.ResponseWriter, r *http.Request, ws string, kind store.TxKind) (*store.Transaction, error) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return nil, err
+	}
+	var req creditRequest
+	if err := decodeBody(w, r, &req); err != nil {
+		return nil, err
+	}
+	amount, err := req.micro(kind == store.TxAdjustment)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNote(req.Note, kind == store.TxAdjustment); err != nil {
+		return nil, err
+	}
+	tx := &store.Transaction{Kind: kind, Amount: amount, Actor: inviterID(callerOf(r)), Note: strings.TrimSpace(req.Note)}
+	if key != "" {
+		tx.ID = idempotentTxID(ws, key)
+	}
+	return tx, nil
 }
 
 // checkNote validates a note: printable, at most maxNoteLen characters;
