@@ -8,7 +8,10 @@ import (
 )
 
 // billingRequest replaces a workspace's billing settings; an omitted field
-// is 0 (off). Amounts are micro-credits.
+// is 0 (off). Amounts are micro-credits. A new Anchor starts a new billing
+// period at once: monthly caps are counted per period, keyed by its start,
+// so they count from zero again under the new anchor (documented in
+// openapi.json, SetBilling.anchor).
 type billingRequest struct {
 	Anchor          int   `json:"anchor"`            // day of the month (1–28) periods start on; 0: calendar months
 	LowBalance      int64 `json:"low_balance"`       // credits.low when the balance falls below it
