@@ -30,6 +30,7 @@ const (
 	PermRenameWorkspace    Permission = "rename_workspace"
 	PermSetWorkspaceLimits Permission = "set_workspace_limits"
 	PermManageWebhooks     Permission = "manage_webhooks"
+	PermManageToolPolicies Permission = "manage_tool_policies"
 
 	PermAuthenticated Permission = "authenticated" // any operator or active member
 	PermOperator      Permission = "operator"      // the operator token only
@@ -52,7 +53,7 @@ var permissionTable = func() []permissionRow {
 	return []permissionRow{
 		{PermUseGateway, []string{o, a, m}, "use the gateway (inference, tool calls)", ""},
 		{PermViewMembers, []string{o, a, m, r}, "view members", ""},
-		{PermViewUpstreams, []string{o, a, m, r}, "view upstreams", ""},
+		{PermViewUpstreams, []string{o, a, m, r}, "view upstreams and their MCP tool policies", "tool policies narrowed to one key are listed only to holders of manage_keys"},
 		{PermViewOwnUsage, []string{o, a, m, r}, "view own usage", "without view_workspace_usage, GET …/usage counts only the caller's own traffic"},
 		{PermViewWorkspaceUsage, []string{o, a, r}, "view the whole workspace's usage analytics", ""},
 		{PermViewAudit, []string{o, a, r}, "view and export the audit log and the audit trail of proxied requests", ""},
@@ -71,6 +72,7 @@ var permissionTable = func() []permissionRow {
 		{PermRenameWorkspace, []string{o, a}, "rename the workspace", ""},
 		{PermSetWorkspaceLimits, []string{o, a}, "set the workspace's rate and token limits and default monthly caps", ""},
 		{PermManageWebhooks, []string{o, a}, "configure alert webhooks and read their delivery log", ""},
+		{PermManageToolPolicies, []string{o, a}, "set and delete MCP tool policies (per upstream, narrowed per role or key)", ""},
 		{PermAuthenticated, []string{o, a, m, r}, "calls outside one workspace's rules (own workspaces, plans, /v1/me)", "members act as their account"},
 		{PermOperator, nil, "operator-only calls (plans, direct member add, pricing, top-ups, vouchers)", ""},
 	}

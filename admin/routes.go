@@ -52,6 +52,14 @@ func (a *api) routes() []route {
 		{"DELETE", ws + "/upstreams/{name}", a.deleteUpstream, false, PermEditUpstream, "upstream.delete"},
 		{"POST", ws + "/upstreams/{name}:transfer", a.transferUpstream, false, PermEditUpstream, "upstream.transfer"},
 
+		{"GET", ws + "/tool-policies", a.listToolPolicies, false, PermViewUpstreams, ""},
+		{"PUT", ws + "/tool-policies/{name}", a.putWorkspaceToolPolicy, false, PermManageToolPolicies, "tool_policy.put"},
+		{"DELETE", ws + "/tool-policies/{name}", a.deleteWorkspaceToolPolicy, false, PermManageToolPolicies, "tool_policy.delete"},
+		{"PUT", ws + "/tool-policies/{name}/roles/{role}", a.putRoleToolPolicy, false, PermManageToolPolicies, "tool_policy.put"},
+		{"DELETE", ws + "/tool-policies/{name}/roles/{role}", a.deleteRoleToolPolicy, false, PermManageToolPolicies, "tool_policy.delete"},
+		{"PUT", ws + "/tool-policies/{name}/keys/{id}", a.putKeyToolPolicy, false, PermManageToolPolicies, "tool_policy.put"},
+		{"DELETE", ws + "/tool-policies/{name}/keys/{id}", a.deleteKeyToolPolicy, false, PermManageToolPolicies, "tool_policy.delete"},
+
 		{"POST", "/v1/upstreams", a.createPublicUpstream, false, PermOperator, "upstream.public_create"},
 		{"GET", "/v1/upstreams", a.listPublicUpstreams, false, PermOperator, ""},
 		{"GET", "/v1/upstreams/{name}", a.getPublicUpstream, false, PermOperator, ""},
