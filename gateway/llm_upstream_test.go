@@ -39,7 +39,7 @@ type llm struct {
 	gate    chan struct{} // when set, every answer waits for a value (or close) before starting
 	first   chan struct{} // when set, receives a value once a stream's first event was flushed
 	resume  chan struct{} // when set, a stream waits on it after its first event
-	filler  int           // OpenAI streams: extra content events before the end
+	filler  int           // streams: extra content events before the end
 	cut     bool          // streams: break the connection after the first events, before any usage
 	noUsage bool          // OpenAI streams: never send a usage chunk
 	pad     int           // OpenAI JSON answers: bytes of padding before the usage
@@ -87,7 +87,7 @@ func (l *llm) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, `{"id":"c1","object":"chat.completion","created":1,"model":"gpt-test","padding":"`+strings.Repeat("x", l.pad)+
 			`","choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":`+openAIUsage+`}`)
 	case anthropic:
-		l.stream(w, anthropicEvents())
+		l.stream(w, anthropicEvents(l.filler))
 	default:
 		include := req.StreamOptions != nil && req.StreamOptions.IncludeUsage && !l.noUsage
 		l.stream(w, openAIEvents(include, l.filler))
@@ -142,15 +142,19 @@ func openAIEvents(includeUsage bool, filler int) []string {
 }
 
 // anthropicEvents is an Anthropic messages stream whose message_start and
-// message_delta both carry cache counts (they must not be added).
-func anthropicEvents() []string {
+// message_delta both carry cache counts (they must not be added), with
+// filler+1 text deltas.
+func anthropicEvents(filler int) []string {
 	ev := func(name, data string) string { return "event: " + name + "\ndata: " + data + "\n\n" }
-	return []string{
+	evs := []string{
 		ev("message_start", `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-test","content":[],"usage":`+anthropicStart+`}}`),
 		ev("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`),
-		ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}`),
+	}
+	for range filler + 1 {
+		evs = append(evs, ev("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}`))
+	}
+	return append(evs,
 		ev("content_block_stop", `{"type":"content_block_stop","index":0}`),
 		ev("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":`+anthropicUsage+`}`),
-		ev("message_stop", `{"type":"message_stop"}`),
-	}
+		ev("message_stop", `{"type":"message_stop"}`))
 }

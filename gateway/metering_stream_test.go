@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,15 +74,17 @@ func TestClientDisconnectSettlesRealUsage(t *testing.T) {
 }
 
 // TestUpstreamDyingMidStream checks a stream the upstream breaks off is
-// settled with what it said (Anthropic's message_start counts) or, when it
-// said nothing of its usage, at the admission estimate; both are errors.
+// settled with what it said (Anthropic's message_start counts) but at
+// least the admission estimate, or, when it said nothing of its usage, at
+// the estimate; both are errors.
 func TestUpstreamDyingMidStream(t *testing.T) {
 	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
 		e, _ := metered(t, open, mopts{credits: hundred}, func(l *llm) { l.cut = true })
-		resp := e.post(messagesPath, `{"model":"claude-test","max_tokens":100,"stream":true,"messages":[]}`)
+		cut := `{"model":"claude-test","max_tokens":100,"stream":true,"messages":[]}`
+		resp := e.post(messagesPath, cut)
 		_, _ = io.ReadAll(resp.Body) // cut: the client sees an error
 		rec := e.settled(1)[0]
-		want := e.cost("claude-test", anthropicStartTokens)
+		want := max(e.cost("claude-test", anthropicStartTokens), e.estimate("claude-test", cut, 100))
 		if rec.Tokens != anthropicStartTokens || rec.Cost != want || !rec.Error {
 			t.Fatalf("anthropic cut: record %+v, want message_start's tokens at cost %d", rec, want)
 		}
@@ -165,4 +168,41 @@ func TestLargeJSONBodySettlesEstimate(t *testing.T) {
 	if n := e.counter("tollgate_settled_at_estimate_total", "reason", "body_too_large"); n != 1 {
 		t.Fatalf("settled at estimate (body_too_large) = %v, want 1", n)
 	}
+}
+
+// TestCutAnthropicStreamChargesAtLeastEstimate checks that an Anthropic
+// stream that never reached its final message_delta, because the upstream
+// broke it off or because the drain after a disconnect hit its bound, is
+// charged the dearer of what message_start reported (its output count is
+// a placeholder) and the admission estimate, never message_start alone.
+func TestCutAnthropicStreamChargesAtLeastEstimate(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
+		seen := func(e *menv) int64 { return e.cost("claude-test", anthropicStartTokens) }
+		for _, maxTokens := range []int64{1, 4096} { // the estimate below, then above, message_start's cost
+			e, _ := metered(t, open, mopts{credits: hundred}, func(l *llm) { l.cut, l.filler = true, 20 })
+			body := `{"model":"claude-test","max_tokens":` + strconv.FormatInt(maxTokens, 10) + `,"stream":true,"messages":[]}`
+			_, _ = io.ReadAll(e.post(messagesPath, body).Body)
+			rec := e.settled(1)[0]
+			want := max(seen(e), e.estimate("claude-test", body, maxTokens))
+			if rec.Cost != want || rec.Tokens != anthropicStartTokens || !rec.Error {
+				t.Fatalf("max_tokens %d, upstream cut: record %+v, want cost %d", maxTokens, rec, want)
+			}
+		}
+		first, resume := make(chan struct{}, 1), make(chan struct{})
+		e, _ := metered(t, open, mopts{credits: hundred, cfg: gateway.Config{DrainBytes: 64 << 10}}, func(l *llm) {
+			l.first, l.resume, l.filler = first, resume, 50_000 // about 5 MB: more than the drain lets through
+		})
+		body := `{"model":"claude-test","max_tokens":4096,"stream":true,"messages":[]}`
+		resp := e.post(messagesPath, body)
+		<-first
+		must(t, resp.Body.Close())
+		close(resume)
+		rec := e.settled(1)[0]
+		if want := e.estimate("claude-test", body, 4096); rec.Cost != want || want <= seen(e) {
+			t.Fatalf("drain at its bound: record %+v, want the estimate %d (message_start alone costs %d)", rec, want, seen(e))
+		}
+		if n := e.counter("tollgate_stream_drains_total", "outcome", "limit"); n != 1 {
+			t.Fatalf("drains at the limit = %v, want 1", n)
+		}
+	})
 }

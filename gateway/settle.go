@@ -33,7 +33,10 @@ var estimateReasons = [...]string{
 // read) and submits its settlement, stamped ended.
 //
 // With usage, the cost is the tokens at the price of the request's model
-// (usageCost). Without usage, a request whose estimate is not zero is
+// (usageCost); when the body did not reach its end (cut, its client gone,
+// the drain at its bounds) what was read may be a start, such as
+// Anthropic's message_start with its placeholder output count, so the cost
+// is then at least the estimate. Without usage, a request whose estimate is not zero is
 // charged the estimate when its response was a success or was cut (the
 // upstream may have billed work it did not report), and nothing when the
 // upstream answered an error status in full or the gateway answered it.
@@ -55,12 +58,22 @@ func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended ti
 	case res != nil && res.Found:
 		r.Tokens = store.Tokens(res.Tokens)
 		s.Cost = g.usageCost(tk, r.Model, res.Tokens)
+		if s.Cost < tk.estimate && incomplete(cause) && chargesEstimate(tk.status, cause) {
+			s.Cost = tk.estimate // what was seen may be a start (Anthropic's message_start)
+			g.met.SettledAtEstimate(estimateReasons[cause])
+		}
 	case tk.estimate > 0 && chargesEstimate(tk.status, cause):
 		s.Cost = tk.estimate
 		g.met.SettledAtEstimate(estimateReasons[cause])
 	}
 	r.Cost = s.Cost
 	g.settler.Submit(s, ended)
+}
+
+// incomplete reports whether a body that ended by cause was not read to
+// its end, so the usage it reported may not be its last word.
+func incomplete(cause endCause) bool {
+	return cause == endCut || cause == endClientGone || cause == endDrainLimit
 }
 
 // usageCost returns what tokens cost for the request of tk whose record
