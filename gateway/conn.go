@@ -23,8 +23,10 @@ func (e *dialError) Unwrap() error { return e.err }
 // in an upstreamConn; with tlsConf it also completes the TLS handshake within
 // ConnectTimeout, so a stalled handshake is a connect failure (502), not a
 // first-byte timeout. It backs the Dial of every upstream HostClient (fasthttp
-// skips its own handshake for a connection that already has one).
-func (g *Gateway) dial(addr string, tlsConf *tls.Config) (net.Conn, error) {
+// skips its own handshake for a connection that already has one). idle is
+// the connection's idle timeout: IdleTimeout, or MCPStreamIdleTimeout for
+// the connections of MCP GET streams.
+func (g *Gateway) dial(addr string, tlsConf *tls.Config, idle time.Duration) (net.Conn, error) {
 	if g.conns.isCut() {
 		return nil, &dialError{errCut}
 	}
@@ -34,7 +36,7 @@ func (g *Gateway) dial(addr string, tlsConf *tls.Config) (net.Conn, error) {
 	if err != nil {
 		return nil, &dialError{err}
 	}
-	uc := &upstreamConn{Conn: c, ttfb: g.cfg.FirstByteTimeout, idle: g.cfg.IdleTimeout, set: &g.conns}
+	uc := &upstreamConn{Conn: c, ttfb: g.cfg.FirstByteTimeout, idle: idle, set: &g.conns}
 	if !g.conns.add(uc) {
 		_ = c.Close()
 		return nil, &dialError{errCut}

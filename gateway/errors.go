@@ -40,6 +40,7 @@ const (
 	failUpstreamDown
 	failUpstreamTimeout
 	failUpstreamBusy
+	failOrigin
 )
 
 // failNone is no failure; it indexes nothing in failures.
@@ -80,6 +81,7 @@ var failures = [...]failureInfo{
 	failUpstreamDown:    {502, "upstream_error", "upstream_unreachable", "The upstream could not be reached.", false},
 	failUpstreamTimeout: {504, "upstream_error", "upstream_timeout", "The upstream did not answer in time.", false},
 	failUpstreamBusy:    {503, "upstream_error", "upstream_busy", "Too many requests are in flight to this upstream.", false},
+	failOrigin:          {403, "permission_error", "origin_forbidden", "This Origin may not reach MCP upstreams (proxy.mcp_allowed_origins).", true},
 }
 
 // failureOf maps a refusing admission outcome to its failure.

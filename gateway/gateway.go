@@ -67,6 +67,19 @@ type Config struct {
 	// IdleTimeout bounds.
 	DrainTimeout time.Duration
 	DrainBytes   int64
+	// MCPAllowedOrigins are the browser origins (scheme://host[:port], or
+	// "*") that may reach MCP upstreams; a request with another Origin
+	// header gets 403, one without an Origin passes (see mcp.CheckOrigin).
+	// Empty allows no browser origin.
+	MCPAllowedOrigins []string
+	// MCPStreamIdleTimeout is the longest silence on an MCP GET stream,
+	// which may rightly be silent for hours; 0, the default, means none
+	// (IdleTimeout does not apply to them).
+	MCPStreamIdleTimeout time.Duration
+	// StreamRecheck is how often each open MCP stream's token is re-read
+	// from the store, the backstop for a lost revocation message (see
+	// revoke.go). Default 5 s.
+	StreamRecheck time.Duration
 }
 
 // Validate reports the first field that cannot be used.
@@ -94,6 +107,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("gateway: DrainTimeout is negative (%s)", c.DrainTimeout)
 	case c.DrainBytes < 0:
 		return fmt.Errorf("gateway: DrainBytes is negative (%d)", c.DrainBytes)
+	case c.MCPStreamIdleTimeout < 0:
+		return fmt.Errorf("gateway: MCPStreamIdleTimeout is negative (%s)", c.MCPStreamIdleTimeout)
+	case c.StreamRecheck < 0:
+		return fmt.Errorf("gateway: StreamRecheck is negative (%s)", c.StreamRecheck)
+	}
+	for _, o := range c.MCPAllowedOrigins {
+		if err := validOrigin(o); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -112,6 +134,7 @@ func (c Config) withDefaults() Config {
 	def(&c.ClientIdleTimeout, 2*time.Minute)
 	def(&c.PublicRefresh, 2*time.Second)
 	def(&c.DrainTimeout, 2*time.Minute)
+	def(&c.StreamRecheck, 5*time.Second)
 	if c.DrainBytes == 0 {
 		c.DrainBytes = 64 << 20
 	}
@@ -146,6 +169,12 @@ type Deps struct {
 	// Dial connects to an upstream address (host:port); nil dials TCP. It
 	// lets tests and benchmarks use in-memory listeners.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Policies reads MCP tool policies; nil applies none (every tool is
+	// allowed). Tokens feeds revocations and re-checks the tokens of open
+	// MCP streams; nil closes no stream on revocation. A store.Store
+	// satisfies both.
+	Policies PolicyReader
+	Tokens   TokenWatch
 }
 
 // Gateway is the data plane. Create it with New; it is safe for concurrent use.
@@ -171,6 +200,12 @@ type Gateway struct {
 	drains        inflight // bodies read on after their client left
 	unpricedSeen  sync.Map // model → struct{}: logged once (settle.go)
 	unpricedCount atomic.Int64
+
+	polStore PolicyReader
+	policies policyCache
+	streams  streamSet  // open MCP streams, closed on revocation (revoke.go)
+	sessions sessionSet // 2024-11-05 HTTP+SSE sessions (mcp_session.go)
+	watch    watcher    // the revocation feed and the backstop (revoke.go)
 }
 
 // New returns a gateway. It panics if cfg does not Validate or a required
@@ -187,6 +222,7 @@ func New(cfg Config, deps Deps) *Gateway {
 		met: deps.Metrics, meter: deps.Meter, log: deps.Logger,
 		routes:  routeCache{m: make(map[string]*route)},
 		settler: deps.Settler, prices: deps.Prices, ids: newRequestIDs(), now: deps.Now,
+		polStore: deps.Policies, policies: policyCache{m: make(map[string]*policySet)},
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -201,6 +237,7 @@ func New(cfg Config, deps Deps) *Gateway {
 	g.none = g.met.Upstream(metrics.NoUpstream)
 	g.srv = g.newServer()
 	g.startPublic()
+	g.startWatch(deps.Tokens)
 	return g
 }
 
@@ -216,10 +253,12 @@ type state struct {
 	uri   []byte
 	model []byte // the request's model when its JSON string had escapes
 	scan  bodyScan
-	named string // the model the body names, valid name or not: what is priced
-	rid   []byte // the request id
-	body  []byte // the request body rewritten with include_usage (metering.go)
-	tk    ticket // the settlement's facts, until the response body takes them
+	named string    // the model the body names, valid name or not: what is priced
+	rid   []byte    // the request id
+	body  []byte    // the request body rewritten with include_usage (metering.go)
+	tk    ticket    // the settlement's facts, until the response body takes them
+	mc    mcpReq    // what an MCP request's body holds (mcp.go)
+	start time.Time // when the request arrived, on the gateway's clock
 }
 
 var statePool = sync.Pool{New: func() any { return new(state) }}
@@ -230,6 +269,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 	st := statePool.Get().(*state)
 	um, waited := g.serve(ctx, st)
 	st.req, st.ev, st.tk, st.scan, st.named = limiter.Request{}, meter.Event{}, ticket{}, bodyScan{}, ""
+	st.mc.reset()
 	st.dec.Clear()
 	statePool.Put(st)
 	um.Count(ctx.Response.StatusCode())
@@ -241,6 +281,7 @@ func (g *Gateway) handle(ctx *fasthttp.RequestCtx) {
 // waited for the upstream.
 func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream, time.Duration) {
 	start := g.now()
+	st.start = start
 	name, rest, tok, p, f := g.check(ctx)
 	if f != failNone {
 		g.fail(ctx, f, nil)
@@ -254,6 +295,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 	pub := g.public.cur.Load()
 	st.req = limiter.Request{Workspace: alias(p.Workspace), TokenHash: token.HashOf(tok),
 		Upstream: alias(name), Public: pub.has(name), Model: model}
+	g.peekMCP(ctx, st, p.Workspace, name, pub)
 	if f, detail := g.meterRequest(ctx, st, rest); f != failNone {
 		g.failWith(ctx, f, nil, detail)
 		return g.none, 0
@@ -277,7 +319,12 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx, st *state) (*metrics.Upstream,
 		g.settleNow(st, ctx.Response.StatusCode(), nil, endGateway)
 		return g.none, 0
 	}
-	waited := g.proxy(ctx, rt, rest, st)
+	var waited time.Duration
+	if rt.mcp {
+		waited = g.serveMCP(ctx, rt, name, rest, st)
+	} else {
+		waited = g.proxy(ctx, rt, rest, st)
+	}
 	if g.meter != nil {
 		st.ev = meter.Event{Workspace: st.req.Workspace, TokenID: st.dec.TokenID, MemberID: st.dec.MemberID,
 			Upstream: st.req.Upstream, Status: ctx.Response.StatusCode()}
@@ -347,6 +394,8 @@ func (g *Gateway) Serve(ln net.Listener) error { return g.srv.Serve(ln) }
 // Settler when it returns, so the Settler can be closed next.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	g.stopPublic()
+	g.stopWatch()
+	g.streams.closeGets()
 	err := g.srv.ShutdownWithContext(ctx)
 	if err == nil {
 		select {

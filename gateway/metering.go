@@ -85,6 +85,10 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 		tk.unnamed = true
 		st.req.Hold = limiter.Hold{Credits: tk.tbl.DefaultRequest()}
 	}
+	if e := mcpEstimate(st, st.req.Upstream); e > 0 {
+		tk.estimate += e
+		st.req.Hold.Credits += e
+	}
 	st.rid = g.ids.append(st.rid[:0])
 	st.req.RequestID = alias(st.rid)
 	if tk.format == usage.OpenAIChat && st.scan.stream {

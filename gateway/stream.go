@@ -35,6 +35,7 @@ type body struct {
 	stream bool
 	seen   bool // a body byte was read
 	tap    tap
+	mt     mcpTap // an MCP upstream's answer (mcp_body.go)
 }
 
 var bodyPool = sync.Pool{New: func() any { return new(body) }}
@@ -45,6 +46,9 @@ var bodyPool = sync.Pool{New: func() any { return new(body) }}
 // body cleanly: a cut stream never looks complete. In strip mode it returns
 // the tap's output instead of the upstream's bytes (readStripped).
 func (b *body) Read(p []byte) (int, error) {
+	if b.mt.on {
+		return b.readMCP(p)
+	}
 	if b.tap.strip {
 		return b.readStripped(p)
 	}
@@ -124,6 +128,10 @@ func (b *body) Close() error {
 
 // finish settles the request from what the tap read.
 func (b *body) finish() {
+	if b.mt.on {
+		b.g.finishMCP(b)
+		return
+	}
 	if t := &b.tap; t.tk.on {
 		res, cause := t.result()
 		b.g.settle(&t.tk, res, cause, b.g.now())
@@ -135,7 +143,7 @@ func (b *body) finish() {
 // the tap's buffers.
 func (b *body) release() {
 	fasthttp.ReleaseResponse(b.resp)
-	*b = body{tap: b.tap.recycled()}
+	*b = body{tap: b.tap.recycled(), mt: b.mt.recycled()}
 	bodyPool.Put(b)
 }
 

@@ -27,6 +27,11 @@ type route struct {
 	authValue []byte // scheme and credential; never logged
 	client    *fasthttp.HostClient
 	metrics   *metrics.Upstream
+	// mcp marks an MCP upstream (store.KindMCP): its requests take the MCP
+	// path (mcp.go). streams is then the client of its GET streams, whose
+	// connections have MCPStreamIdleTimeout instead of IdleTimeout.
+	mcp     bool
+	streams *fasthttp.HostClient
 }
 
 // routeCache holds the route of each (workspace, upstream) pair seen, keyed
@@ -66,6 +71,16 @@ func (g *Gateway) route(ctx context.Context, ws, name []byte, rev int64) (*route
 	return r, nil
 }
 
+// peek returns the cached route of (ws, name), whatever its revision, or
+// nil. It does not allocate.
+func (c *routeCache) peek(ws, name []byte) *route {
+	var kb [96]byte
+	key := append(append(append(kb[:0], ws...), '/'), name...)
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.m[string(key)]
+}
+
 // has reports whether a route of (ws, name) is cached.
 func (c *routeCache) has(ws, name []byte) bool {
 	var kb [96]byte
@@ -97,11 +112,15 @@ func (g *Gateway) newRoute(u *store.Upstream, rev int64, old *route) (*route, er
 		metrics: g.met.Upstream(u.Name),
 	}
 	r.authKey, r.authValue = authHeader(u)
+	r.mcp = u.Kind == store.KindMCP
 	if old != nil && old.baseURL == u.BaseURL {
-		r.client = old.client
-		return r, nil
+		r.client, r.streams = old.client, old.streams
+	} else {
+		r.client = g.newClient(base, g.cfg.IdleTimeout)
 	}
-	r.client = g.newClient(base)
+	if r.mcp && r.streams == nil {
+		r.streams = g.newClient(base, g.cfg.MCPStreamIdleTimeout)
+	}
 	return r, nil
 }
 
@@ -126,10 +145,11 @@ func authHeader(u *store.Upstream) (string, []byte) {
 	return key, []byte(scheme + " " + u.Credential)
 }
 
-// newClient returns the pooled client of one upstream host. Retries are
-// limited to idempotent requests that failed before any timeout, so a slow
-// upstream is never asked twice.
-func (g *Gateway) newClient(base *url.URL) *fasthttp.HostClient {
+// newClient returns the pooled client of one upstream host, whose
+// connections have the idle timeout idle (0: none). Retries are limited to
+// idempotent requests that failed before any timeout, so a slow upstream is
+// never asked twice.
+func (g *Gateway) newClient(base *url.URL, idle time.Duration) *fasthttp.HostClient {
 	host := base.Host
 	if base.Port() == "" {
 		port := "80"
@@ -145,7 +165,7 @@ func (g *Gateway) newClient(base *url.URL) *fasthttp.HostClient {
 	c := &fasthttp.HostClient{
 		Addr:  host,
 		IsTLS: base.Scheme == "https",
-		Dial:  func(addr string) (net.Conn, error) { return g.dial(addr, tlsConf) },
+		Dial:  func(addr string) (net.Conn, error) { return g.dial(addr, tlsConf, idle) },
 		// Pooled connections are dropped before the common 5 s keep-alive of
 		// upstream servers (Node.js, many proxies) closes them under us: a
 		// POST is never retried, so a stale connection would be a 502.
