@@ -3,6 +3,7 @@ package gateway
 import (
 	"time"
 
+	"github.com/tollgate-dev/tollgate/meter/usage"
 	"github.com/valyala/fasthttp"
 )
 
@@ -18,6 +19,12 @@ func (g *Gateway) proxy(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st *st
 	st.uri = buildRequest(req, ctx, rt, rest, st.uri)
 	if st.tk.injected {
 		req.SetBodyRaw(st.body) // the body asking for usage in the stream (metering.go)
+	}
+	if st.tk.on && st.tk.format != usage.Unknown {
+		// The tap reads usage from the bytes as they pass: a compressed
+		// answer would be charged its estimate instead. The gateway never
+		// compresses, so the client gets identity too, which HTTP allows.
+		req.Header.Set(fasthttp.HeaderAcceptEncoding, "identity")
 	}
 	resp := fasthttp.AcquireResponse()
 	sent := time.Now()
