@@ -33,7 +33,6 @@ type call struct {
 	cmd  *redis.Cmd
 	done chan struct{} // receives once the worker has set cmd
 	a    admitArgs
-	s    settleArgs
 }
 
 // admitArgs are the values of an admission's ARGV (admit.lua).
@@ -42,21 +41,6 @@ type admitArgs struct {
 	credits, input, output            int64
 	holdTTL, retention                int64 // µs, ms
 }
-
-// settleArgs are the values of a settlement's ARGV (settle.lua).
-type settleArgs struct {
-	rid, now, tok, mem, kind, upstream, model, tool, recID, method, route                          string
-	cost, retention, call, err, input, output, cachedRead, cachedWrite, reasoning, status, latency int64
-}
-
-var settlePool = sync.Pool{New: func() any {
-	c := &call{sc: settleScript, keys: make([]string, 1), done: make(chan struct{}, 1)}
-	a := &c.s
-	c.args = []any{&a.rid, &a.now, &a.cost, &a.retention, &a.tok, &a.mem, &a.kind, &a.upstream, &a.model, &a.tool,
-		&a.call, &a.err, &a.input, &a.output, &a.cachedRead, &a.cachedWrite, &a.reasoning, &a.recID, &a.method,
-		&a.route, &a.status, &a.latency}
-	return c
-}}
 
 var callPool = sync.Pool{New: func() any {
 	c := &call{sc: admitScript, keys: make([]string, 2), done: make(chan struct{}, 1)}
@@ -96,19 +80,6 @@ func (p *pipeliner) admit(tok, ws string, a *admitArgs) (string, error) {
 	if err != errClosed {
 		c.cmd, c.a = nil, admitArgs{}
 		callPool.Put(c)
-	}
-	return v, err
-}
-
-// settle runs the settlement script on the workspace key with args a in
-// the next pipeline and returns its reply.
-func (p *pipeliner) settle(ws string, a *settleArgs) (string, error) {
-	c := settlePool.Get().(*call)
-	c.keys[0], c.s = ws, *a
-	v, err := p.do(c)
-	if err != errClosed {
-		c.cmd, c.s = nil, settleArgs{}
-		settlePool.Put(c)
 	}
 	return v, err
 }

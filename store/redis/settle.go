@@ -2,55 +2,184 @@ package redisstore
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tollgate-dev/tollgate/store"
 )
 
-// Settle turns the hold of s.RequestID into spend in one EVALSHA of
-// settle.lua, sent through the admission pipeline so that settlements
-// share round trips with admissions. Like Admit it boxes nothing: the
-// record goes to the script field by field, a shape chosen because it runs
-// for every request. See store.Money and doc.go.
+// settleChunk bounds the settlements one EVALSHA of settle.lua carries, so
+// that one script holds Redis for a bounded time (about a millisecond).
+const settleChunk = 128
+
+// Settle turns the hold of st.RequestID into spend: it is SettleBatch of
+// one. See store.Money and doc.go.
 func (s *Store) Settle(ctx context.Context, st *store.Settlement, r *store.SettleResult) error {
-	*r = store.SettleResult{}
-	if err := checkSettlement(st); err != nil {
-		return err
+	sts, rs := [1]*store.Settlement{st}, [1]store.SettleResult{}
+	err := s.SettleBatch(ctx, sts[:], rs[:])
+	*r = rs[0]
+	return err
+}
+
+// SettleBatch settles each of sts as Settle would, in order, writing rs[i]
+// for sts[i] (see store.Money.SettleBatch): one EVALSHA of settle.lua per
+// workspace and up to settleChunk settlements, each settlement one packed
+// argument, and several such calls in one pipeline. The script reads the
+// workspace's balance, billing and holds once per call and writes each
+// sum once (see doc.go).
+func (s *Store) SettleBatch(ctx context.Context, sts []*store.Settlement, rs []store.SettleResult) error {
+	if len(rs) < len(sts) {
+		return fmt.Errorf("redisstore: %w: %d results for %d settlements", store.ErrInvalidSettlement, len(rs), len(sts))
 	}
-	rec := &st.Record
-	t := rec.Tokens
-	a := settleArgs{rid: st.RequestID, now: s.nowArg(), tok: rec.TokenID, mem: rec.MemberID, kind: rec.Kind,
-		upstream: rec.Upstream, model: rec.Model, tool: rec.Tool, recID: rec.RequestID, method: rec.Method,
-		route: rec.Route, cost: st.Cost, retention: s.retention, call: b2i(rec.ToolCall), err: b2i(rec.Error),
-		input: t.Input, output: t.Output, cachedRead: t.CachedRead, cachedWrite: t.CachedWrite,
-		reasoning: t.Reasoning, status: int64(rec.Status), latency: int64(rec.Latency)}
-	if a.recID == "" {
-		a.recID = st.RequestID
+	for i, st := range sts {
+		rs[i] = store.SettleResult{}
+		if err := checkSettlement(st); err != nil {
+			return fmt.Errorf("redisstore: settlement %d: %w", i, err)
+		}
 	}
-	v, err := s.pipe.settle(wsKey(st.Workspace), &a)
-	if err != nil {
-		return fmt.Errorf("redisstore: settle: %w", err)
+	if len(sts) == 0 {
+		return nil
 	}
-	if v == "-1" {
-		return fmt.Errorf("redisstore: settle: workspace %s: %w", st.Workspace, store.ErrNotFound)
+	b := settleBatches.Get().(*settleBatch)
+	defer b.free()
+	b.pack(sts, s.retention, s.nowArg())
+	b.run(ctx, s.c)
+	for i := range b.calls {
+		c := &b.calls[i]
+		v, err := c.cmd.Text()
+		switch {
+		case err != nil:
+			return fmt.Errorf("redisstore: settle: %w", err)
+		case v == "-1":
+			return fmt.Errorf("redisstore: settle: workspace %s: %w", sts[c.idx[0]].Workspace, store.ErrNotFound)
+		case !parseSettled(v, c.idx, rs):
+			return fmt.Errorf("redisstore: settle: %w", errReply)
+		}
 	}
-	var x [4]int64
-	if !parseInts(v, x[:]) {
-		return fmt.Errorf("redisstore: settle: %w", errReply)
-	}
-	r.Settled, r.Balance = x[0] == 1, x[1]
-	r.LowBalance, r.AutoTopUp = x[2] == 1, x[3] == 1
 	return nil
 }
 
-func b2i(b bool) int64 {
-	if b {
-		return 1
+// settleBatch is one SettleBatch's script calls. It is pooled, a shape
+// chosen for speed: the settlements are packed into one buffer, made a
+// string once, and passed as pointers to its substrings (go-redis writes
+// *string arguments), so a batch allocates a few times, not per
+// settlement.
+type settleBatch struct {
+	buf       []byte
+	all       string // buf as a string, which strs slice
+	strs      []string
+	ends      []int // of each settlement in buf, in call order
+	calls     []settleCall
+	retention int64
+	now       string
+}
+
+// settleCall is one EVALSHA: the settlements idx (indexes into the batch)
+// of one workspace, in order.
+type settleCall struct {
+	keys []string // the workspace key
+	idx  []int
+	args []any
+	cmd  *redis.Cmd
+}
+
+var settleBatches = sync.Pool{New: func() any { return new(settleBatch) }}
+
+func (b *settleBatch) free() {
+	for i := range b.calls {
+		c := &b.calls[i]
+		clear(c.args)
+		*c = settleCall{keys: c.keys[:0], idx: c.idx[:0], args: c.args[:0]}
 	}
-	return 0
+	b.calls, b.all, b.buf, b.ends = b.calls[:0], "", b.buf[:0], b.ends[:0]
+	clear(b.strs)
+	b.strs = b.strs[:0]
+	settleBatches.Put(b)
+}
+
+// pack groups sts into calls by workspace (in order of first appearance,
+// at most settleChunk each) and packs their arguments.
+func (b *settleBatch) pack(sts []*store.Settlement, retention int64, now string) {
+	b.retention, b.now = retention, now
+	for i, st := range sts {
+		c := b.callOf(st.Workspace)
+		c.idx = append(c.idx, i)
+	}
+	// Pack in call order, so that each call's arguments are contiguous.
+	for i := range b.calls {
+		for _, j := range b.calls[i].idx {
+			b.buf = appendSettlement(b.buf, sts[j])
+			b.ends = append(b.ends, len(b.buf))
+		}
+	}
+	b.all = string(b.buf)
+	start, n := 0, 0
+	for i := range b.calls {
+		c := &b.calls[i]
+		c.args = append(c.args, &b.retention, &b.now)
+		for range c.idx {
+			b.strs = append(b.strs, b.all[start:b.ends[n]])
+			start = b.ends[n]
+			n++
+		}
+	}
+	// Take the pointers once strs no longer grows.
+	n = 0
+	for i := range b.calls {
+		c := &b.calls[i]
+		for range c.idx {
+			c.args = append(c.args, &b.strs[n])
+			n++
+		}
+	}
+}
+
+// callOf returns the last call of workspace ws with room for one more
+// settlement, adding one if there is none.
+func (b *settleBatch) callOf(ws string) *settleCall {
+	k := wsKey(ws)
+	for i := len(b.calls) - 1; i >= 0; i-- {
+		if c := &b.calls[i]; c.keys[0] == k {
+			if len(c.idx) < settleChunk {
+				return c
+			}
+			break
+		}
+	}
+	n := len(b.calls)
+	if n == cap(b.calls) {
+		b.calls = append(b.calls, settleCall{})
+	}
+	b.calls = b.calls[:n+1]
+	c := &b.calls[n]
+	c.keys = append(c.keys[:0], k)
+	return c
+}
+
+// run sends the calls: one EVALSHA, or several in one pipeline, each
+// retried with EVAL on NOSCRIPT. Timeouts are the client's; each call's
+// error is in its cmd.
+func (b *settleBatch) run(ctx context.Context, c Client) {
+	if len(b.calls) == 1 {
+		b.calls[0].cmd = settleScript.run(ctx, c, b.calls[0].keys, b.calls[0].args...)
+		return
+	}
+	_, _ = c.Pipelined(ctx, func(pl redis.Pipeliner) error {
+		for i := range b.calls {
+			b.calls[i].cmd = pl.EvalSha(ctx, settleScript.sha, b.calls[i].keys, b.calls[i].args...)
+		}
+		return nil
+	})
+	for i := range b.calls {
+		cl := &b.calls[i]
+		if err := cl.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+			cl.cmd = c.Eval(ctx, settleScript.src, cl.keys, cl.args...)
+		}
+	}
 }
 
 // checkSettlement refuses a settlement the store cannot record: an unknown
@@ -58,23 +187,23 @@ func b2i(b bool) int64 {
 // a tab (the roll-up's field separator).
 func checkSettlement(st *store.Settlement) error {
 	if st == nil {
-		return errors.New("redisstore: nil settlement")
+		return fmt.Errorf("%w: nil settlement", store.ErrInvalidSettlement)
 	}
 	if checkWorkspace(st.Workspace) != nil {
-		return fmt.Errorf("redisstore: settle: workspace %q: %w", st.Workspace, store.ErrNotFound)
+		return fmt.Errorf("workspace %q: %w", st.Workspace, store.ErrNotFound)
 	}
 	t := st.Record.Tokens
 	if st.Cost < 0 || t.Input < 0 || t.Output < 0 || t.CachedRead < 0 || t.CachedWrite < 0 || t.Reasoning < 0 {
-		return fmt.Errorf("redisstore: settle %q: negative cost %d or tokens %+v", st.RequestID, st.Cost, t)
+		return fmt.Errorf("%w %q: negative cost %d or tokens %+v", store.ErrInvalidSettlement, st.RequestID, st.Cost, t)
 	}
 	if len(st.RequestID) > 256 {
-		return fmt.Errorf("redisstore: settle: request id of %d bytes: want at most 256", len(st.RequestID))
+		return fmt.Errorf("%w: request id of %d bytes: want at most 256", store.ErrInvalidSettlement, len(st.RequestID))
 	}
 	rec := &st.Record
 	for _, d := range [...]struct{ what, v string }{{"token id", rec.TokenID}, {"member id", rec.MemberID},
 		{"kind", rec.Kind}, {"upstream", rec.Upstream}, {"model", rec.Model}, {"tool", rec.Tool}} {
 		if strings.ContainsAny(d.v, "\t\n") {
-			return fmt.Errorf("redisstore: settle %q: %s %q holds a tab or newline", st.RequestID, d.what, d.v)
+			return fmt.Errorf("%w %q: %s %q holds a tab or newline", store.ErrInvalidSettlement, st.RequestID, d.what, d.v)
 		}
 	}
 	return nil

@@ -77,7 +77,7 @@ type Options struct {
 type Store struct {
 	c         Client
 	owned     *redis.Client // closed by Close when New dialled it
-	pipe      *pipeliner    // batches concurrent Admits and Settles
+	pipe      *pipeliner    // batches concurrent Admits
 	now       func() time.Time
 	holdTTL   int64         // µs
 	retention int64         // ms
