@@ -20,6 +20,7 @@ func addCLI(root *cobra.Command) {
 		loginCmd(env), whoamiCmd(env), workspaceCmd(env), memberCmd(env), offboardCmd(env),
 		inviteCmd(env), keyCmd(env), tokenCmd(env), upstreamCmd(env), planCmd(env),
 		ownerCmd(env), auditCmd(env), creditsCmd(env), voucherCmd(env), usageCmd(env), webhookCmd(env),
+		policyCmd(env),
 	} {
 		env.bind(c)
 		c.SetFlagErrorFunc(usage)
