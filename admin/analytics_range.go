@@ -10,7 +10,8 @@ import (
 // Analytics ranges.
 const (
 	defaultUsageSince = 7 * 24 * time.Hour // ?since omitted: the last 7 days
-	maxUsageRange     = 400 * 24 * time.Hour
+	maxUsageDays      = 400
+	maxUsageRange     = maxUsageDays * 24 * time.Hour
 )
 
 // Buckets of an analytics report: rows per hour, per day (UTC), or one row
@@ -67,14 +68,15 @@ func parseUsageQuery(q url.Values, now time.Time, allowBy map[string]bool) (usag
 	if !since.Before(until) {
 		return out, errInvalid("since: %s is not before until %s", since.Format(time.RFC3339), until.Format(time.RFC3339))
 	}
+	if until.Sub(since) > maxUsageRange { // as asked: widening to whole hours or days may add up to one
+		return out, errInvalid("since: the range from %s to %s is longer than %d days; it may span at most %d days",
+			since.UTC().Format(time.RFC3339), until.UTC().Format(time.RFC3339), maxUsageDays, maxUsageDays)
+	}
 	unit := time.Hour
 	if out.Bucket == bucketDay {
 		unit = 24 * time.Hour
 	}
 	out.From, out.To = since.UTC().Truncate(unit), ceilTime(until.UTC(), unit)
-	if out.To.Sub(out.From) > maxUsageRange {
-		return out, errInvalid("since: the range may span at most %d days", int(maxUsageRange/(24*time.Hour)))
-	}
 	return out, nil
 }
 
@@ -102,17 +104,22 @@ func parseWhen(field, s string, now time.Time) (time.Time, error) {
 	return time.Time{}, errInvalid("%s: want an RFC 3339 time such as 2030-01-02T15:04:05Z or an age such as 7d or 36h, got %q", field, clip(s))
 }
 
-// parseAge reads 7d or a positive Go duration of at most maxUsageRange.
+// maxAge bounds an age such as 7d: far beyond any range an endpoint
+// accepts (each checks its own, with a message that says so), and far from
+// overflowing a time.Duration.
+const maxAge = 100 * 365 * 24 * time.Hour
+
+// parseAge reads 7d or a positive Go duration of at most maxAge.
 func parseAge(s string) (time.Duration, bool) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
-		if err != nil || days < 1 || days > int(maxUsageRange/(24*time.Hour)) {
+		if err != nil || days < 1 || days > int(maxAge/(24*time.Hour)) {
 			return 0, false
 		}
 		return time.Duration(days) * 24 * time.Hour, true
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 || d > maxUsageRange {
+	if err != nil || d <= 0 || d > maxAge {
 		return 0, false
 	}
 	return d, true
