@@ -46,6 +46,34 @@
 // Config.DrainTimeout and DrainBytes (drain.go). ARCHITECTURE.md, section
 // Metering, says what is charged when no usage can be read.
 //
+// # MCP
+//
+// Requests to an upstream of kind mcp take their own path (mcp*.go), for
+// every transport revision at once (Streamable HTTP 2025-03-26 to
+// 2026-07-28, and the 2024-11-05 HTTP+SSE transport): bodies, status codes,
+// Mcp-* headers and every SSE field pass as they are, except where a
+// policy or the transport demands a change. A browser Origin not in
+// Config.MCPAllowedOrigins is refused with 403. A POSTed body is read with
+// mcp.Inspect (single messages and batches; one it cannot read gets 400 and
+// a JSON-RPC error, as do Mcp-Method/Mcp-Name headers that disagree with
+// it). The tool policies of the caller's workspace and upstream, narrowed
+// for its role or key, are cached per upstream revision (a policy write
+// bumps it); a denied tools/call is answered by the gateway with a JSON-RPC
+// error naming the policy (status 200, or on the GET stream of a
+// 2024-11-05 session), a batch is forwarded less its denied messages and
+// the errors merged into the answer, and tools/list results lose the
+// denied tools. Every tools/call is one settlement with its tool, outcome
+// and the price table's price, all of a request's calls held at admission;
+// GET streams go through a client whose connections have no idle timeout
+// (Config.MCPStreamIdleTimeout), and the 2024-11-05 endpoint event is
+// rewritten to a path through the gateway.
+//
+// Open MCP SSE streams (GET streams and SSE answers to POSTs) are
+// registered per workspace, token and member: the store's revocation feed
+// closes a revoked token's streams at once, and every Config.StreamRecheck
+// each stream's token is re-read (a lost message) and its client probed (a
+// client that left a silent stream). See revoke.go.
+//
 // # Timeouts
 //
 // There is no total deadline on a proxied request, so long streams are never

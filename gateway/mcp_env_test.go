@@ -38,11 +38,6 @@ const (
 	priceDefault = 10_000
 )
 
-// policyStore is a store with tool policies (store.Tools).
-type policyStore interface {
-	PutToolPolicy(ctx context.Context, p *store.ToolPolicy) error
-}
-
 // mopt configures an MCP environment.
 type mopt struct {
 	backend string // "embedded" (default) or "redis"
@@ -63,6 +58,9 @@ func newMCPEnv(t testing.TB, o mopt) *mcpEnv {
 	t.Helper()
 	if o.backend == "" {
 		o.backend = "embedded"
+	}
+	if o.cfg.StreamRecheck == 0 {
+		o.cfg.StreamRecheck = 100 * time.Millisecond // clients that left are noticed soon
 	}
 	e := &menv{t: t, ctx: context.Background(), reg: prometheus.NewRegistry(), served: make(chan error, 1),
 		subs: &submissions{n: map[string]int{}}, alerts: &alertSink{}}
@@ -86,14 +84,10 @@ func newMCPEnv(t testing.TB, o mopt) *mcpEnv {
 		MaxBackoff: 20 * time.Millisecond, Observer: m})
 	e.subs.next = e.settler
 	lim := limiter.New(e.s, limiter.Options{Observer: m, BreakerFailures: 1000})
-	deps := gateway.Deps{Admitter: lim, Upstreams: e.s, Metrics: m, Settler: e.subs, Prices: e.book}
-	if p, ok := any(e.s).(gateway.PolicyReader); ok {
-		deps.Policies = p
-	}
-	if w, ok := any(e.s).(gateway.TokenWatch); ok && !o.noFeed {
-		deps.Tokens = w
-	} else if ok {
-		deps.Tokens = noFeed{w}
+	deps := gateway.Deps{Admitter: lim, Upstreams: e.s, Metrics: m, Settler: e.subs, Prices: e.book,
+		Policies: e.s, Tokens: e.s}
+	if o.noFeed {
+		deps.Tokens = noFeed{e.s}
 	}
 	e.gw = gateway.New(o.cfg, deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -119,15 +113,10 @@ func (e *mcpEnv) addMCP(baseURL string) {
 		Kind: store.KindMCP, Credential: upstreamSecret}))
 }
 
-// policy stores a tool policy of "up", or skips the test when the store
-// has no tool policies yet.
+// policy stores a tool policy of "up".
 func (e *mcpEnv) policy(t testing.TB, scope string, allow, deny []string) {
 	t.Helper()
-	ps, ok := any(e.s).(policyStore)
-	if !ok {
-		t.Skip("the store has no tool policies")
-	}
-	must(t, ps.PutToolPolicy(e.ctx, &store.ToolPolicy{WorkspaceID: e.ws, Upstream: "up", Scope: scope,
+	must(t, e.s.PutToolPolicy(e.ctx, &store.ToolPolicy{WorkspaceID: e.ws, Upstream: "up", Scope: scope,
 		Allow: allow, Deny: deny, UpdatedAt: time.Now()}))
 }
 

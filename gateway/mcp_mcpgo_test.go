@@ -96,13 +96,10 @@ func TestMCPGoClientThroughGateway(t *testing.T) {
 				e := newMCPEnv(t, mopt{})
 				up := newMCPUpstream(t, h)
 				e.addMCP(up.URL)
-				_, policies := any(e.s).(policyStore)
-				if policies {
-					e.policy(t, "", nil, []string{"delete_*"})
-				}
+				e.policy(t, "", nil, []string{"delete_*"})
 				direct := runMCPGo(t, up.URL, upstreamSecret, legacy)
 				via := runMCPGo(t, e.url+"/up", e.secret, legacy)
-				if policies && direct.fail == "" {
+				if direct.fail == "" {
 					direct.tools = slices.DeleteFunc(direct.tools, func(s string) bool { return s == "delete_repo" })
 				}
 				t.Logf("through the gateway: %+v", via)

@@ -18,6 +18,11 @@ type PolicyReader interface {
 	ToolPolicies(ctx context.Context, workspace, upstream string) ([]store.ToolPolicy, error)
 }
 
+var (
+	_ PolicyReader = store.Store(nil)
+	_ TokenWatch   = store.Store(nil)
+)
+
 // policySet is the parsed form of one workspace × upstream's tool policies
 // at one upstream revision, with every narrowing precomputed so that the
 // request path only looks one up: base is the workspace policy (scope "");

@@ -81,7 +81,8 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 		tk.price, tk.priced = tk.tbl.Price(st.named)
 		tk.estimate = e.Credits
 		st.req.Hold = limiter.Hold{Credits: e.Credits, Input: e.Input, Output: e.Output}
-	} else if tk.tbl != nil && len(body) > 0 {
+	} else if tk.tbl != nil && len(body) > 0 && (!st.mc.inspected || st.mc.err != nil) {
+		// A JSON-RPC body (MCP) is priced per tool call instead, below.
 		tk.unnamed = true
 		st.req.Hold = limiter.Hold{Credits: tk.tbl.DefaultRequest()}
 	}
