@@ -76,6 +76,20 @@ type Money interface {
 	// no cap or token counter, and usage, ledger and audit take their
 	// attribution from s.Record.
 	Settle(ctx context.Context, s *Settlement, r *SettleResult) error
+	// SettleBatch settles each of s exactly as Settle would, in order, and
+	// writes r[i] for s[i]: r[i].Balance is the balance right after s[i],
+	// and an alert is reported on the settlement whose charge crossed its
+	// threshold. It is idempotent per (workspace, RequestID) as Settle is,
+	// inside the batch too: a request repeated in s is charged once, each
+	// repeat reporting Settled false. s may mix workspaces; len(r) must be
+	// at least len(s). A settlement the store cannot record refuses the
+	// whole batch, before anything is applied, with an error wrapping
+	// ErrInvalidSettlement; ErrNotFound names a workspace that does not
+	// exist. After any other error none, some or all of s may have been
+	// applied: the caller retries the whole batch, which idempotency makes
+	// safe. Backends share the per-call work across the batch (one script
+	// call or one transaction per workspace), which is what makes it cheap.
+	SettleBatch(ctx context.Context, s []*Settlement, r []SettleResult) error
 
 	// Credits returns the workspace's balance and what holds keep of it,
 	// settling expired holds first so that Held counts only live ones.
