@@ -65,12 +65,13 @@ func usageOf(i int, covered bool) (llmUsage, int64) {
 
 // TestTwoReplicasKeepMoneyLimits: two replicas on one Redis take 960
 // requests from 240 concurrent clients of one member against a small
-// balance or a small monthly cap. Admitted + refused = sent; when estimates cover the cost the
-// balance never goes below zero and the spend never passes the cap; when
-// they do not, the overshoot stays within what the holds in flight can
-// miss; the balance falls by exactly the price of the admitted requests'
-// usage, the ledger sums to it, and each admitted request is audited once
-// (issue 5 item 8; LiteLLM #34732 overshot budgets under concurrency).
+// balance or a small monthly cap. Admitted + refused = sent; when estimates
+// cover the cost the balance never goes below zero and the spend never
+// passes the cap; when they do not, the overshoot stays within what the
+// holds in flight can miss; the balance falls by exactly the price of the
+// admitted requests' usage, the ledger sums to it, and each admitted
+// request is audited once (issue 5 item 8; LiteLLM #34732 overshot budgets
+// under concurrency).
 func TestTwoReplicasKeepMoneyLimits(t *testing.T) {
 	rds := redistest.Start(t)
 	cfg := fmt.Sprintf(sharedRedisYAML, rds.URL()) + pricingYAML

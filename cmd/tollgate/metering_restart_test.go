@@ -117,46 +117,11 @@ func runRestart(t *testing.T, yaml string) {
 	usageBefore := readUsageTotals(t, p1, ten.ws)
 
 	finish, cut := restartBatch("finish", 100), restartBatch("cut", 200)
-	inflight := append(append([]metered(nil), finish...), cut...)
-	type result struct {
-		status int
-		body   []byte
-		err    error
-	}
-	results := make([]chan result, len(inflight))
-	for i, m := range inflight {
-		results[i] = make(chan result, 1)
-		go func() {
-			s, b, err := m.send(p1.data, ten.token)
-			results[i] <- result{s, b, err}
-		}()
-	}
-	for range inflight { // every stream has sent its first event and waits at its gate
-		<-prov.held
-	}
-	p1.cmd.Process.Signal(syscall.SIGTERM)
-	waitFor(t, "readyz 503 while draining", func() bool { return readyz(p1) == http.StatusServiceUnavailable })
-	prov.open("finish")
-	for i := range finish {
-		r := <-results[i]
-		if r.err != nil || r.status != http.StatusOK || !bytes.Contains(r.body, []byte("[DONE]")) && !bytes.Contains(r.body, []byte("message_stop")) {
-			t.Errorf("stream %d finishing during the grace period: %d %v %q", i, r.status, r.err, r.body)
-		}
-	}
-	for i := len(finish); i < len(inflight); i++ {
-		<-results[i] // cut when the grace period ends: an error or a truncated body
-	}
-	select {
-	case <-p1.exited:
-	case <-time.After(30 * time.Second): // a hang detector
-		t.Fatal("tollgate did not exit after SIGTERM")
-	}
-	if s := p1.stderr.String(); strings.Contains(s, "unstored") || strings.Contains(s, "level=ERROR") {
-		t.Errorf("shutdown logged an error:\n%s", s)
-	}
+	stopWithStreamsInFlight(t, p1, prov, ten, finish, cut)
+	inflight := len(finish) + len(cut)
 
 	p2 := cfg.start(t)
-	all := len(before) + len(inflight)
+	all := len(before) + inflight
 	waitSettled(t, p2, ten.ws, all)
 	audit := checkBooks(t, p2, ten.ws, initial)
 	checkRestartAudit(t, audit, before, finish, cut)
@@ -172,6 +137,52 @@ func runRestart(t *testing.T, yaml string) {
 	}
 	waitSettled(t, p2, ten.ws, all+1)
 	checkBooks(t, p2, ten.ws, initial)
+}
+
+// stopWithStreamsInFlight opens the streams of finish and cut, each held by
+// the provider after its first event, stops p gracefully, lets finish end
+// while p drains, leaves cut to the end of the grace period, and waits for
+// p to exit.
+func stopWithStreamsInFlight(t *testing.T, p *proc, prov *provider, ten moneyTenant, finish, cut []metered) {
+	t.Helper()
+	inflight := append(append([]metered(nil), finish...), cut...)
+	type result struct {
+		status int
+		body   []byte
+		err    error
+	}
+	results := make([]chan result, len(inflight))
+	for i, m := range inflight {
+		results[i] = make(chan result, 1)
+		go func() {
+			s, b, err := m.send(p.data, ten.token)
+			results[i] <- result{s, b, err}
+		}()
+	}
+	for range inflight { // every stream has sent its first event and waits at its gate
+		<-prov.held
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, "readyz 503 while draining", func() bool { return readyz(p) == http.StatusServiceUnavailable })
+	prov.open("finish")
+	for i := range finish {
+		r := <-results[i]
+		ended := bytes.Contains(r.body, []byte("[DONE]")) || bytes.Contains(r.body, []byte("message_stop"))
+		if r.err != nil || r.status != http.StatusOK || !ended {
+			t.Errorf("stream %d finishing during the grace period: %d %v %q", i, r.status, r.err, r.body)
+		}
+	}
+	for i := len(finish); i < len(inflight); i++ {
+		<-results[i] // cut when the grace period ends: an error or a truncated body
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second): // a hang detector
+		t.Fatal("tollgate did not exit after SIGTERM")
+	}
+	if s := p.stderr.String(); strings.Contains(s, "unstored") || strings.Contains(s, "level=ERROR") {
+		t.Errorf("shutdown logged an error:\n%s", s)
+	}
 }
 
 // restartBatch is four requests, one of each format and mode (OpenAI and
