@@ -26,9 +26,10 @@ type AlertStore interface {
 // Defaults of DispatcherConfig, used for zero fields.
 const (
 	DefaultWebhookTimeout = 10 * time.Second // one attempt, connect to last byte
+	DefaultConnectTimeout = 3 * time.Second  // connecting, TCP and TLS, within an attempt
 	DefaultQueueSize      = 1024             // events waiting for a worker
-	DefaultWorkers        = 4
-	DefaultMaxRetrying    = 10_000 // deliveries waiting out a backoff
+	DefaultWorkers        = 8                // each workspace uses one at a time
+	DefaultMaxRetrying    = 10_000           // deliveries waiting out a backoff
 	DefaultStoreTimeout   = 5 * time.Second
 	DefaultUserAgent      = "Tollgate-Webhooks/1"
 )
@@ -55,6 +56,10 @@ type DispatcherConfig struct {
 	// Timeout bounds one delivery attempt, from connecting to reading the
 	// end of the answer.
 	Timeout time.Duration
+	// ConnectTimeout bounds connecting within an attempt: the TCP connect
+	// and the TLS handshake, each. It is short so that a receiver that
+	// drops packets fails fast; it never exceeds Timeout.
+	ConnectTimeout time.Duration
 	// Backoff lists the waits before retries 1, 2, …; the last one repeats
 	// if MaxAttempts needs more. Every entry must be positive.
 	Backoff []time.Duration
@@ -64,7 +69,9 @@ type DispatcherConfig struct {
 	// QueueSize bounds the events waiting for a worker; Raise drops (and
 	// logs) an event that finds the queue full.
 	QueueSize int
-	// Workers is the number of goroutines sending.
+	// Workers is the number of goroutines sending. A workspace keeps at
+	// most one of them busy at a time (see Dispatcher), so Workers is also
+	// how many workspaces' alerts go out at once.
 	Workers int
 	// MaxRetrying bounds the deliveries waiting out a backoff; beyond it a
 	// failed attempt is given up at once (and recorded so).
@@ -86,7 +93,7 @@ func (c DispatcherConfig) withDefaults() (DispatcherConfig, error) {
 	switch {
 	case c.Store == nil:
 		return bad("store is required")
-	case c.Timeout < 0, c.StoreTimeout < 0:
+	case c.Timeout < 0, c.ConnectTimeout < 0, c.StoreTimeout < 0:
 		return bad("timeouts must not be negative")
 	case c.MaxAttempts < 0, c.QueueSize < 0, c.Workers < 0, c.MaxRetrying < 0:
 		return bad("max attempts, queue size, workers and max retrying must not be negative")
@@ -109,6 +116,7 @@ func (c DispatcherConfig) withDefaults() (DispatcherConfig, error) {
 	c.Clock = cmp.Or[Clock](c.Clock, systemClock{})
 	c.Logger = cmp.Or(c.Logger, slog.New(slog.DiscardHandler))
 	c.Timeout = cmp.Or(c.Timeout, DefaultWebhookTimeout)
+	c.ConnectTimeout = cmp.Or(c.ConnectTimeout, DefaultConnectTimeout)
 	c.StoreTimeout = cmp.Or(c.StoreTimeout, DefaultStoreTimeout)
 	c.QueueSize = cmp.Or(c.QueueSize, DefaultQueueSize)
 	c.Workers = cmp.Or(c.Workers, DefaultWorkers)

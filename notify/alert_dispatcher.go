@@ -23,17 +23,18 @@ import (
 // down) is retried on the same backoff. Retries live in memory: those still
 // waiting when Close is called are abandoned (logged and recorded so), and
 // none survives a restart.
+//
+// Work is queued per workspace (see lanes): a workspace has at most one
+// attempt (or webhook lookup, or e-mail) in flight, and workspaces take
+// turns, so a tenant whose receivers hang holds one worker, not all, and
+// the others' alerts go on.
 type Dispatcher struct {
 	cfg    DispatcherConfig
 	client *http.Client
 	m      *alertMetrics
 
-	events  chan queued    // bounded: cfg.QueueSize
-	retries chan *delivery // retries whose backoff has passed
-	again   chan *queued   // events whose webhook lookup failed, after their backoff
+	lanes *lanes // queued events, deliveries and due retries, per workspace
 
-	mu       sync.RWMutex // Raise holds it shared, Close exclusive, so nothing is queued after Close
-	closed   bool
 	stop     chan struct{} // closed by Close
 	base     context.Context
 	cancel   context.CancelFunc // aborts attempts in flight when Close's ctx ends
@@ -69,8 +70,7 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("notify: dispatcher metrics: %w", err)
 	}
-	d := &Dispatcher{cfg: cfg, client: newWebhookClient(cfg), m: m,
-		events: make(chan queued, cfg.QueueSize), retries: make(chan *delivery), again: make(chan *queued), stop: make(chan struct{})}
+	d := &Dispatcher{cfg: cfg, client: newWebhookClient(cfg), m: m, lanes: newLanes(), stop: make(chan struct{})}
 	d.base, d.cancel = context.WithCancel(context.Background())
 	d.wg.Add(cfg.Workers)
 	for range cfg.Workers {
@@ -82,13 +82,16 @@ func NewDispatcher(cfg DispatcherConfig) (*Dispatcher, error) {
 // newWebhookClient returns the HTTP client of deliveries: no proxy from the
 // environment, no redirects followed, and unless AllowLoopback a dialer
 // that refuses loopback addresses; link-local and metadata addresses are
-// refused always.
+// refused always. Connecting (TCP, then TLS) is bounded by ConnectTimeout,
+// so an address that drops packets fails fast; the whole attempt by
+// Timeout.
 func newWebhookClient(cfg DispatcherConfig) *http.Client {
-	dialer := &net.Dialer{Timeout: cfg.Timeout, Control: guardDial(cfg.AllowLoopback)}
+	connect := min(cfg.ConnectTimeout, cfg.Timeout)
+	dialer := &net.Dialer{Timeout: connect, Control: guardDial(cfg.AllowLoopback)}
 	tr := &http.Transport{
 		DialContext:         dialer.DialContext,
 		ForceAttemptHTTP2:   true,
-		TLSHandshakeTimeout: cfg.Timeout,
+		TLSHandshakeTimeout: connect,
 		MaxIdleConnsPerHost: 2,
 		IdleConnTimeout:     90 * time.Second,
 	}
@@ -113,16 +116,11 @@ func (d *Dispatcher) Raise(_ context.Context, e Event) {
 		log.Error("alert dropped: event has no workspace or type, or its data does not marshal", "err", err)
 		return
 	}
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.closed {
+	switch d.lanes.push(e.Workspace, job{ev: &queued{Event: e, body: body}}, d.cfg.QueueSize) {
+	case pushClosed:
 		d.m.dropped.WithLabelValues(dropClosed).Inc()
 		log.Warn("alert dropped: dispatcher closed")
-		return
-	}
-	select {
-	case d.events <- queued{Event: e, body: body}:
-	default:
+	case pushFull:
 		d.m.dropped.WithLabelValues(dropFull).Inc()
 		log.Error("alert dropped: queue full", "queue", d.cfg.QueueSize)
 	}
@@ -135,10 +133,8 @@ func (d *Dispatcher) Raise(_ context.Context, e Event) {
 // again and return nil once everything has stopped.
 func (d *Dispatcher) Close(ctx context.Context) error {
 	d.once.Do(func() {
-		d.mu.Lock()
-		d.closed = true
-		close(d.stop)
-		d.mu.Unlock()
+		close(d.stop) // first, so a retry queued from now on is abandoned by its worker
+		d.lanes.close()
 	})
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
@@ -164,48 +160,54 @@ func (d *Dispatcher) stopping() bool {
 	}
 }
 
-// work is one worker: it sends new events and due retries until Close,
-// then drains the events still queued.
+// work is one worker: it runs the jobs of one workspace at a time, taking
+// turns between workspaces, until Close; then it runs what is still queued
+// (events are sent, due retries abandoned) and returns.
 func (d *Dispatcher) work() {
 	defer d.wg.Done()
 	for {
-		select {
-		case q := <-d.events:
-			d.handle(&q)
-		case r := <-d.retries:
-			d.attempt(r)
-		case q := <-d.again:
-			d.handle(q)
-		case <-d.stop:
-			for {
-				select {
-				case q := <-d.events:
-					d.handle(&q)
-				default:
-					return
-				}
-			}
+		j, ln, ok := d.lanes.take()
+		if !ok {
+			return
 		}
+		d.lanes.done(ln, d.run(j))
 	}
 }
 
-// handle fans one event out to the subscribed webhooks, then e-mails it.
-func (d *Dispatcher) handle(q *queued) {
+// run does job j and returns the jobs it leads to: an event's deliveries.
+func (d *Dispatcher) run(j job) []job {
+	switch {
+	case j.x == nil:
+		return d.handle(j.ev)
+	case j.last != nil && d.stopping():
+		d.abandon(j.x, *j.last)
+		return nil
+	default:
+		d.attempt(j.x)
+		return nil
+	}
+}
+
+// handle lists the webhooks of an event's workspace and returns one
+// delivery job per subscribed webhook, then e-mails the event.
+func (d *Dispatcher) handle(q *queued) []job {
 	ctx, cancel := d.storeCtx()
 	hooks, err := d.cfg.Store.ListWebhooks(ctx, q.Workspace)
 	cancel()
 	if err != nil {
 		d.lookupFailed(q, err)
-		return
+		return nil
 	}
+	var out []job
 	for _, h := range hooks {
 		if subscribed(h, q.Type) {
-			d.attempt(&delivery{ev: q, hook: h, attempt: 1})
+			out = append(out, job{ev: q, x: &delivery{ev: q, hook: h, attempt: 1}})
 		}
 	}
 	if d.cfg.Mailer != nil {
 		d.mail(q.Event)
 	}
+	return out
 }
 
 // subscribed reports whether h takes events of type typ (no list: all).

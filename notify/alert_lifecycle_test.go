@@ -79,12 +79,15 @@ func TestDispatcherConfigErrorsAreNamed(t *testing.T) {
 			t.Errorf("got %v, want an error saying %q", err, says)
 		}
 	}
+	if _, err := NewDispatcher(DispatcherConfig{Store: s, ConnectTimeout: -time.Second}); !errors.Is(err, ErrDispatcherConfig) {
+		t.Errorf("a negative connect timeout: %v", err)
+	}
 	d, err := NewDispatcher(DispatcherConfig{Store: s})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Close(context.Background())
-	if d.cfg.MaxAttempts != 6 || d.cfg.Workers != DefaultWorkers || d.cfg.QueueSize != DefaultQueueSize {
+	if d.cfg.MaxAttempts != 6 || d.cfg.Workers != DefaultWorkers || d.cfg.QueueSize != DefaultQueueSize || d.cfg.ConnectTimeout != DefaultConnectTimeout {
 		t.Fatalf("defaults %+v", d.cfg)
 	}
 }

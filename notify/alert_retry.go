@@ -50,8 +50,9 @@ func (d *Dispatcher) delay(n int, retryAfter time.Duration) time.Duration {
 	return max(wait, min(retryAfter, b[len(b)-1]))
 }
 
-// schedule waits out delay on the clock, then hands the next attempt to a
-// worker; if Close comes first, it records last again as done (abandoned).
+// schedule waits out delay on the clock, then queues the next attempt in
+// the workspace's lane; if Close comes first, it records last again as done
+// (abandoned).
 func (d *Dispatcher) schedule(x *delivery, delay time.Duration, last store.Delivery) {
 	d.retrying.Add(1)
 	d.wg.Add(1) // a worker's count is held, so Close's Wait has not returned
@@ -61,18 +62,22 @@ func (d *Dispatcher) schedule(x *delivery, delay time.Duration, last store.Deliv
 		defer d.retrying.Add(-1)
 		select {
 		case <-d.cfg.Clock.After(delay):
-			select {
-			case d.retries <- next:
+			if d.lanes.push(x.ev.Workspace, job{ev: x.ev, x: next, last: &last}, 0) == pushed {
 				return
-			case <-d.stop:
 			}
 		case <-d.stop:
 		}
-		last.Done, last.Error = true, last.Error+"; retries abandoned at shutdown"
-		d.m.attempts.WithLabelValues(outcomeAbandoned).Inc()
-		d.record(&last)
-		d.logAbandoned(x, next.attempt)
+		d.abandon(next, last)
 	}()
+}
+
+// abandon records last, the attempt before x, again as done because x is
+// dropped at shutdown (retries live in memory only), and logs it.
+func (d *Dispatcher) abandon(x *delivery, last store.Delivery) {
+	last.Done, last.Error = true, last.Error+"; retries abandoned at shutdown"
+	d.m.attempts.WithLabelValues(outcomeAbandoned).Inc()
+	d.record(&last)
+	d.logAbandoned(x, x.attempt)
 }
 
 // lookupFailed retries the webhook lookup of q after the backoff, as an
@@ -93,10 +98,8 @@ func (d *Dispatcher) lookupFailed(q *queued, err error) {
 		defer d.wg.Done()
 		select {
 		case <-d.cfg.Clock.After(d.delay(q.lookups, 0)):
-			select {
-			case d.again <- q:
+			if d.lanes.push(q.Workspace, job{ev: q}, 0) == pushed {
 				return
-			case <-d.stop:
 			}
 		case <-d.stop:
 		}
