@@ -97,6 +97,19 @@ type ProxyConfig struct {
 	// usage the upstream bills is still settled.
 	DrainTimeout time.Duration `yaml:"drain_timeout"`
 	DrainBytes   int64         `yaml:"drain_bytes"`
+	// MCPAllowedOrigins lists, comma-separated, the browser origins
+	// (scheme://host[:port], or *) that may reach MCP upstreams; a request
+	// with another Origin header gets 403, one without passes. Empty
+	// allows no browser origin.
+	MCPAllowedOrigins string `yaml:"mcp_allowed_origins"`
+	// MCPStreamIdleTimeout is the longest silence on an MCP GET stream; 0
+	// (the default) means none, since such streams may rightly be silent
+	// for hours. idle_timeout does not apply to them.
+	MCPStreamIdleTimeout time.Duration `yaml:"mcp_stream_idle_timeout"`
+	// MCPStreamRecheck is how often each open MCP stream's token is
+	// re-read from the store (the backstop for a lost revocation message)
+	// and its client probed.
+	MCPStreamRecheck time.Duration `yaml:"mcp_stream_recheck"`
 }
 
 // LogConfig chooses the log level and format.

@@ -25,6 +25,7 @@ func Default() Config {
 			PublicRefresh:       2 * time.Second,
 			DrainTimeout:        2 * time.Minute,
 			DrainBytes:          64 << 20,
+			MCPStreamRecheck:    5 * time.Second,
 		},
 		ShutdownGrace: 30 * time.Second,
 		Log:           LogConfig{Level: "info", Format: "text"},

@@ -90,6 +90,10 @@ func (p *ProxyConfig) validate(bad reporter) {
 	if p.DrainBytes < 1 {
 		bad("proxy.drain_bytes", "must be at least 1, got %d", p.DrainBytes)
 	}
+	if p.MCPStreamIdleTimeout < 0 {
+		bad("proxy.mcp_stream_idle_timeout", "must not be negative (0 means none), got %s", p.MCPStreamIdleTimeout)
+	}
+	positive(bad, "proxy.mcp_stream_recheck", p.MCPStreamRecheck)
 }
 
 func positive(bad reporter, field string, d time.Duration) {

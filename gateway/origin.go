@@ -15,7 +15,7 @@ func validOrigin(o string) error {
 	u, err := url.Parse(o)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.HasSuffix(o, "/") {
-		return fmt.Errorf("gateway: MCPAllowedOrigins: %q is not an origin (scheme://host[:port], \"*\" or \"null\")", o)
+		return fmt.Errorf("gateway: MCPAllowedOrigins (proxy.mcp_allowed_origins): %q is not an origin (scheme://host[:port], \"*\" or \"null\")", o)
 	}
 	return nil
 }

@@ -87,11 +87,12 @@ func newApp(ctx context.Context, cfg *config.Config, path string, dev bool) (*ap
 		Observer: met,
 		Logger:   a.log,
 	})
-	gdeps := gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log, Prices: a.pricing}
+	gdeps := gateway.Deps{Admitter: lim, Upstreams: a.store, Metrics: met, Meter: usage, Logger: a.log, Prices: a.pricing,
+		Policies: a.store, Tokens: a.store}
 	if a.settler != nil {
 		gdeps.Settler = a.settler
 	}
-	a.gw = gateway.New(gateway.Config{
+	gcfg := gateway.Config{
 		MaxBodyBytes:        int(cfg.Proxy.MaxBodyBytes),
 		ConnectTimeout:      cfg.Proxy.ConnectTimeout,
 		FirstByteTimeout:    cfg.Proxy.FirstByteTimeout,
@@ -102,7 +103,16 @@ func newApp(ctx context.Context, cfg *config.Config, path string, dev bool) (*ap
 		PublicRefresh:       cfg.Proxy.PublicRefresh,
 		DrainTimeout:        cfg.Proxy.DrainTimeout,
 		DrainBytes:          cfg.Proxy.DrainBytes,
-	}, gdeps)
+		// MCP: origins are a comma-separated list in the config file.
+		MCPAllowedOrigins:    splitList(cfg.Proxy.MCPAllowedOrigins),
+		MCPStreamIdleTimeout: cfg.Proxy.MCPStreamIdleTimeout,
+		StreamRecheck:        cfg.Proxy.MCPStreamRecheck,
+	}
+	if err := gcfg.Validate(); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.gw = gateway.New(gcfg, gdeps)
 	opHash, _ := cfg.OperatorHash()
 	a.adminDeps = admin.Deps{ // the handler is built by start, once the listener's address is known
 		Store: a.store, OperatorHash: opHash, Logger: a.log, Registry: reg,
@@ -119,6 +129,17 @@ func newApp(ctx context.Context, cfg *config.Config, path string, dev bool) (*ap
 		}
 	}
 	return a, nil
+}
+
+// splitList splits a comma-separated config value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
 }
 
 func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store.Store, string, error) {
