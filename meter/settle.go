@@ -21,15 +21,21 @@ var ErrUnsettled = errors.New("meter: settlements left unstored at shutdown")
 // satisfies it. Implementations bound their own latency (the Redis store
 // sets client timeouts), so the Settler needs no per-call context or timer.
 type SettleStore interface {
-	Settle(ctx context.Context, s *store.Settlement, r *store.SettleResult) error
+	SettleBatch(ctx context.Context, s []*store.Settlement, r []store.SettleResult) error
 }
 
-// SettleFunc adapts a function to SettleStore.
+// SettleFunc adapts a function that settles one settlement to SettleStore.
 type SettleFunc func(ctx context.Context, s *store.Settlement, r *store.SettleResult) error
 
-// Settle calls f.
-func (f SettleFunc) Settle(ctx context.Context, s *store.Settlement, r *store.SettleResult) error {
-	return f(ctx, s, r)
+// SettleBatch calls f for each settlement in order, stopping at the first
+// error.
+func (f SettleFunc) SettleBatch(ctx context.Context, s []*store.Settlement, r []store.SettleResult) error {
+	for i, x := range s {
+		if err := f(ctx, x, &r[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Workspaces reads a workspace's record, for the billing settings an alert
@@ -49,8 +55,9 @@ type SettleObserver interface {
 
 // SettlerOptions configure a Settler. The zero value is usable.
 type SettlerOptions struct {
-	Workers    int           // concurrent Settle calls; 0 means 64 (concurrent calls share a Redis pipeline or a bbolt commit)
-	MaxQueue   int           // settlements waiting, beyond which Submit waits for room; 0 means 65536
+	Workers    int           // concurrent SettleBatch calls; 0 means 4 (few workers keep batches large under load)
+	Batch      int           // settlements a worker takes at once, stored in one SettleBatch per workspace; 0 means 128
+	MaxQueue   int           // settlements waiting (besides the batches workers hold), beyond which Submit waits for room; 0 means 65536
 	MinBackoff time.Duration // first wait after a failed Settle; 0 means 50 ms
 	MaxBackoff time.Duration // longest wait between retries; 0 means 5 s
 	Timeout    time.Duration // bound of a billing read for an alert, and of a settlement after Close; 0 means 10 s
@@ -61,13 +68,19 @@ type SettlerOptions struct {
 	Now        func() time.Time // clock for lags and alert times; nil means time.Now
 }
 
-// Settler is a queue in front of the store's Settle: the gateway submits
-// each admitted request's settlement when its response ends, and a few
-// workers store them off the request path. A Settle that fails is retried
-// with capped exponential backoff until the store answers, so usage seen
-// while the store is down is settled once it returns; none is dropped
-// (except a settlement the store refuses for good, such as one of a deleted
-// workspace, which is logged). The queue is bounded: at MaxQueue, Submit
+// Settler is a queue in front of the store's SettleBatch: the gateway
+// submits each admitted request's settlement when its response ends, and a
+// few workers store them off the request path. A worker takes every
+// settlement waiting, up to Batch, and stores them with one SettleBatch
+// per workspace, in the order submitted: under load one store call (one
+// Redis script, one bbolt transaction) settles many requests, which is
+// what keeps metering cheap; when idle a batch is one settlement. A batch
+// that fails is retried whole with capped exponential backoff until the
+// store answers, so usage seen while the store is down is settled once it
+// returns; none is dropped (except a settlement the store refuses for
+// good, one of a deleted workspace or one it cannot record, which is
+// logged: a batch the store refuses so is retried one settlement at a time,
+// so only those are dropped). The queue is bounded: at MaxQueue, Submit
 // waits for room, slowing the data plane rather than losing usage, and says
 // so in a log line and a metric. Settlements are idempotent in the store
 // (per request id), so a retry after an unknown outcome never charges twice.
@@ -101,7 +114,10 @@ var jobPool = sync.Pool{New: func() any { return new(job) }}
 // NewSettler starts a Settler's workers over st.
 func NewSettler(st SettleStore, o SettlerOptions) *Settler {
 	if o.Workers <= 0 {
-		o.Workers = 64
+		o.Workers = 4
+	}
+	if o.Batch <= 0 {
+		o.Batch = 128
 	}
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 1 << 16
@@ -226,57 +242,129 @@ func (s *Settler) add(n int) {
 	}
 }
 
-// work stores queued settlements until stop.
+// work stores queued settlements until stop, a batch at a time.
 func (s *Settler) work() {
 	defer s.wg.Done()
-	var res store.SettleResult
+	b := newSettleBatch(s.o.Batch)
 	for {
 		select {
 		case <-s.stop:
 			return
 		case j := <-s.queue:
-			if len(s.queue) < s.o.MaxQueue/2 {
-				s.full.Store(false)
+			b.jobs = append(b.jobs[:0], j)
+		}
+	fill:
+		for len(b.jobs) < s.o.Batch {
+			select {
+			case j := <-s.queue:
+				b.jobs = append(b.jobs, j)
+			default:
+				break fill
 			}
-			if s.settle(j, &res) {
-				s.done(j, &res)
-			}
-			s.add(-1)
+		}
+		if len(s.queue) < s.o.MaxQueue/2 {
+			s.full.Store(false)
+		}
+		s.settleAll(b)
+		s.add(-len(b.jobs))
+		for i, j := range b.jobs {
 			*j = job{}
 			jobPool.Put(j)
+			b.jobs[i] = nil
 		}
 	}
 }
 
-// settle stores j, retrying with backoff while the store fails. It reports
-// false when it gave up: the store refused j for good, or stop came first.
-func (s *Settler) settle(j *job, res *store.SettleResult) bool {
+// settleBatch is a worker's batch and the scratch space of its store
+// calls, reused from batch to batch.
+type settleBatch struct {
+	jobs  []*job
+	taken []bool // jobs already in a workspace's group
+	group []*job
+	sts   []*store.Settlement
+	res   []store.SettleResult
+}
+
+func newSettleBatch(n int) *settleBatch {
+	return &settleBatch{jobs: make([]*job, 0, n), taken: make([]bool, n), group: make([]*job, 0, n),
+		sts: make([]*store.Settlement, 0, n), res: make([]store.SettleResult, n)}
+}
+
+// settleAll stores b's jobs with one SettleBatch per workspace, in order
+// of first appearance, each workspace's jobs in the order submitted.
+func (s *Settler) settleAll(b *settleBatch) {
+	clear(b.taken)
+	for i, j := range b.jobs {
+		if b.taken[i] {
+			continue
+		}
+		b.group, b.sts = b.group[:0], b.sts[:0]
+		for k := i; k < len(b.jobs); k++ {
+			if !b.taken[k] && b.jobs[k].s.Workspace == j.s.Workspace {
+				b.taken[k] = true
+				b.group = append(b.group, b.jobs[k])
+				b.sts = append(b.sts, &b.jobs[k].s)
+			}
+		}
+		s.settle(b.group, b.sts, b.res[:len(b.group)])
+	}
+}
+
+// settle stores the jobs g of one workspace (sts their settlements, res
+// room for their results), retrying with backoff while the store fails,
+// and records each stored one. A batch the store refuses for good (the
+// workspace is gone, or a settlement it cannot record) is retried one job
+// at a time, so that only the refused ones are dropped and logged.
+func (s *Settler) settle(g []*job, sts []*store.Settlement, res []store.SettleResult) {
 	for attempt := 0; ; attempt++ {
-		*res = store.SettleResult{}
-		err := s.st.Settle(context.Background(), &j.s, res) // the store bounds its own latency
+		clear(res)
+		err := s.st.SettleBatch(context.Background(), sts, res) // the store bounds its own latency
 		if err == nil {
-			return true
+			for i, j := range g {
+				s.done(j, &res[i])
+			}
+			return
 		}
 		if s.o.Observer != nil {
 			s.o.Observer.SettleFailed()
 		}
-		if errors.Is(err, store.ErrNotFound) {
+		j := g[0]
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalidSettlement) {
+			if len(g) > 1 {
+				for _, j := range g {
+					var one [1]store.SettleResult
+					s.settle([]*job{j}, []*store.Settlement{&j.s}, one[:])
+				}
+				return
+			}
 			s.o.Logger.Error("meter: settlement refused by the store, dropped", "request_id", j.s.RequestID,
 				"workspace", j.s.Workspace, "cost", j.s.Cost, "err", err)
-			return false
+			return
 		}
 		if attempt == 0 || attempt%20 == 0 {
-			s.o.Logger.Warn("meter: settle failed, retrying", "request_id", j.s.RequestID, "attempt", attempt+1, "err", err)
+			s.o.Logger.Warn("meter: settle failed, retrying", "request_id", j.s.RequestID, "batch", len(g),
+				"attempt", attempt+1, "err", err)
 		}
-		t := time.NewTimer(s.backoff(attempt))
-		select {
-		case <-t.C:
-		case <-s.stop:
-			t.Stop()
-			s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
-				"workspace", j.s.Workspace, "cost", j.s.Cost)
-			return false
+		if !s.pause(attempt) {
+			for _, j := range g {
+				s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
+					"workspace", j.s.Workspace, "cost", j.s.Cost)
+			}
+			return
 		}
+	}
+}
+
+// pause sleeps the backoff of the attempt-th failure; false when stop came
+// first.
+func (s *Settler) pause(attempt int) bool {
+	t := time.NewTimer(s.backoff(attempt))
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop:
+		t.Stop()
+		return false
 	}
 }
 
@@ -307,13 +395,13 @@ func (s *Settler) done(j *job, res *store.SettleResult) {
 // settleLate stores a settlement submitted after Close, in the caller.
 func (s *Settler) settleLate(j *job) {
 	s.o.Logger.Warn("meter: settlement submitted after Close", "request_id", j.s.RequestID)
-	var res store.SettleResult
+	var res [1]store.SettleResult
 	ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
 	defer cancel()
-	if err := s.st.Settle(ctx, &j.s, &res); err != nil {
+	if err := s.st.SettleBatch(ctx, []*store.Settlement{&j.s}, res[:]); err != nil {
 		s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
 			"workspace", j.s.Workspace, "cost", j.s.Cost, "err", err)
 		return
 	}
-	s.done(j, &res)
+	s.done(j, &res[0])
 }

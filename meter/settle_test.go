@@ -171,7 +171,8 @@ func TestSettlerWaitsWhenQueueIsFull(t *testing.T) {
 		return m.s.Settle(ctx, s, r)
 	})
 	reg := prometheus.NewRegistry()
-	st := meter.NewSettler(blocked, meter.SettlerOptions{Workers: 1, MaxQueue: 2, Observer: metrics.New(reg)})
+	// Batch 1: the worker holds one settlement, so the queue's bound is the whole story.
+	st := meter.NewSettler(blocked, meter.SettlerOptions{Workers: 1, Batch: 1, MaxQueue: 2, Observer: metrics.New(reg)})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
