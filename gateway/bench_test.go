@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"sync/atomic"
 	"bytes"
 	"context"
 	"net"
@@ -155,6 +156,13 @@ func newBenchEnv(b *testing.B, backend string, mode int, answer []byte, sse bool
 		book, err := meter.NewBook(cfg.Pricing)
 		must(b, err)
 		var st meter.SettleStore = s
+		inner := st
+		st = probeStore(func(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error {
+			probeCalls.Add(1)
+			probeN.Add(int64(len(x)))
+			return inner.SettleBatch(ctx, x, r)
+		})
+		b.Cleanup(func() { b.Logf("settle calls %d, settlements %d, avg batch %.1f", probeCalls.Load(), probeN.Load(), float64(probeN.Load())/float64(max(1, probeCalls.Load()))); probeCalls.Store(0); probeN.Store(0) })
 		if mode == meterDiscard {
 			st = meter.SettleFunc(func(context.Context, *store.Settlement, *store.SettleResult) error { return nil })
 		}
@@ -191,6 +199,11 @@ func benchStore(b *testing.B, backend string) interface {
 // process CPU time per request (cpu-ns/op), settlements included: the
 // Settler is drained inside the measurement.
 func (e *benchEnv) run(b *testing.B, body string, check func(*fasthttp.Response)) {
+	e.runPath(b, "http://gateway.test/llm/v1/chat/completions", body, check)
+}
+
+// runPath is run with the request URI uri.
+func (e *benchEnv) runPath(b *testing.B, uri, body string, check func(*fasthttp.Response)) {
 	b.ReportAllocs()
 	b.SetParallelism(4)
 	cpu0 := cpuTime()
@@ -199,7 +212,7 @@ func (e *benchEnv) run(b *testing.B, body string, check func(*fasthttp.Response)
 		req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 		defer fasthttp.ReleaseRequest(req)
 		defer fasthttp.ReleaseResponse(resp)
-		req.SetRequestURI("http://gateway.test/llm/v1/chat/completions")
+		req.SetRequestURI(uri)
 		req.Header.SetMethod("POST")
 		req.Header.Set("Authorization", "Bearer "+e.secret)
 		req.SetBodyString(body)
@@ -294,3 +307,11 @@ func BenchmarkStreamUsage(b *testing.B) {
 		})
 	}
 }
+
+type probeStore func(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error
+
+func (f probeStore) SettleBatch(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error {
+	return f(ctx, x, r)
+}
+
+var probeCalls, probeN atomic.Int64

@@ -31,11 +31,15 @@ type openStream struct {
 	get                   bool
 	since                 time.Time // when its request was admitted
 	client                net.Conn
+	links                 [3]link // in the lists of its keys (streamSet.idx)
 
 	mu     sync.Mutex
 	r      fasthttp.ReadCloserWithError // the upstream body; nil once the stream ended
 	closed error                        // why it was closed; nil while open
 }
+
+// link is an openStream's place in one list of the registry.
+type link struct{ prev, next *openStream }
 
 // cause returns why s was closed, or nil.
 func (s *openStream) cause() error {
@@ -55,62 +59,70 @@ func (s *openStream) close(cause error) {
 	_ = s.r.CloseWithError(cause)
 }
 
-// streamSet is the registry of open MCP streams, indexed by workspace, by
-// (workspace, token id) and by (workspace, member id), so that a
-// revocation finds its streams without a scan. It also remembers recent
-// revocations for a while, so that a stream whose request was admitted
-// just before a revocation, and registered just after it, is closed too.
-// It is safe for concurrent use; it is touched once per stream, never per
-// event.
-type streamSet struct {
-	mu      sync.Mutex
-	idx     map[string]map[*openStream]struct{}
-	recent  map[string]time.Time // index key → when it was revoked
-	closing bool                 // Shutdown began: GET streams are closed as they come
+// streamKey names a list of the registry: a workspace's streams (kind
+// 'w'), a token's ('t', id the token id) or a member's ('m').
+type streamKey struct {
+	ws, id string
+	kind   byte
 }
 
-// Index keys of a stream: its workspace, its token, its member.
-func wsKey(ws string) string         { return ws }
-func tokenKey(ws, id string) string  { return ws + "\x00t" + id }
-func memberKey(ws, id string) string { return ws + "\x00m" + id }
-func streamKeys(s *openStream) [3]string {
-	m := memberKey(s.ws, "") // a key's: never revoked by member (keys outlive their creator's membership)
+// keys returns the lists s belongs to: its workspace's, its token's, and
+// for a member token its member's (a key outlives its creator's
+// membership, so a member's revocation does not close its streams).
+func (s *openStream) keys() [3]streamKey {
+	m := streamKey{ws: s.ws, kind: 'k'} // a key's: a list no revocation names
 	if s.member {
-		m = memberKey(s.ws, s.memberID)
+		m = streamKey{ws: s.ws, id: s.memberID, kind: 'm'}
 	}
-	return [3]string{wsKey(s.ws), tokenKey(s.ws, s.tokenID), m}
+	return [3]streamKey{{ws: s.ws, kind: 'w'}, {ws: s.ws, id: s.tokenID, kind: 't'}, m}
+}
+
+// streamSet is the registry of open MCP streams: for each workspace, token
+// and member, an intrusive list of its streams, so that a revocation finds
+// them without a scan and registering one allocates nothing but the entry.
+// It also remembers recent revocations for a while, so that a stream whose
+// request was admitted just before a revocation, and registered just after
+// it, is closed too. It is safe for concurrent use; it is touched once per
+// stream, never per event.
+type streamSet struct {
+	mu      sync.Mutex
+	idx     map[streamKey]*openStream // the head of each list
+	recent  map[streamKey]time.Time   // revoked lists → when
+	closing bool                      // Shutdown began: GET streams are closed as they come
 }
 
 // recentFor bounds how long a revocation is remembered for streams that
 // register late: longer than any request waits for its response headers.
 const recentFor = 15 * time.Minute
 
-// addStream registers the SSE body b of the request in st and returns its entry.
+// addStream registers the SSE body b of the request in st and returns its
+// entry, or nil when its body cannot be closed from outside.
 func (g *Gateway) addStream(st *state, b *body) *openStream {
-	d := &st.dec
-	s := &openStream{ws: strings.Clone(st.req.Workspace), tokenID: d.TokenID, memberID: d.MemberID,
-		hash: st.req.TokenHash, member: d.TokenKind == token.Member, get: b.mt.get, since: st.start, client: b.client}
-	if rc, ok := b.r.(fasthttp.ReadCloserWithError); ok {
-		s.r = rc
-	}
-	if s.r == nil {
+	r, ok := b.r.(fasthttp.ReadCloserWithError)
+	if !ok {
 		return nil
 	}
+	d := &st.dec
+	s := &openStream{hash: st.req.TokenHash, member: d.TokenKind == token.Member, get: b.mt.get,
+		since: st.start, client: b.client, r: r}
+	if tk := &b.tap.tk; tk.on { // the ticket's copies outlive the request
+		s.ws, s.tokenID, s.memberID = tk.ws, tk.tokenID, tk.memberID
+	} else {
+		s.ws, s.tokenID, s.memberID = strings.Clone(st.req.Workspace), strings.Clone(d.TokenID), strings.Clone(d.MemberID)
+	}
 	set := &g.streams
+	var late error
 	set.mu.Lock()
 	if set.idx == nil {
-		set.idx = make(map[string]map[*openStream]struct{})
+		set.idx = make(map[streamKey]*openStream)
 	}
-	for _, k := range streamKeys(s) {
-		m := set.idx[k]
-		if m == nil {
-			m = make(map[*openStream]struct{})
-			set.idx[k] = m
+	for i, k := range s.keys() {
+		head := set.idx[k]
+		s.links[i] = link{next: head}
+		if head != nil {
+			head.links[i].prev = s
 		}
-		m[s] = struct{}{}
-	}
-	var late error
-	for _, k := range streamKeys(s) {
+		set.idx[k] = s
 		if at, ok := set.recent[k]; ok && !at.Before(s.since) {
 			late = errRevoked
 		}
@@ -128,13 +140,19 @@ func (g *Gateway) addStream(st *state, b *body) *openStream {
 // remove forgets s, whose stream ended; a close racing with it waits.
 func (set *streamSet) remove(s *openStream) {
 	set.mu.Lock()
-	for _, k := range streamKeys(s) {
-		if m := set.idx[k]; m != nil {
-			delete(m, s)
-			if len(m) == 0 {
-				delete(set.idx, k)
-			}
+	for i, k := range s.keys() {
+		l := s.links[i]
+		if l.prev != nil {
+			l.prev.links[i].next = l.next
+		} else if l.next != nil {
+			set.idx[k] = l.next
+		} else {
+			delete(set.idx, k)
 		}
+		if l.next != nil {
+			l.next.links[i].prev = l.prev
+		}
+		s.links[i] = link{}
 	}
 	set.mu.Unlock()
 	s.mu.Lock()
@@ -142,31 +160,37 @@ func (set *streamSet) remove(s *openStream) {
 	s.mu.Unlock()
 }
 
+// list returns the streams of list k; the caller holds mu.
+func (set *streamSet) list(k streamKey, i int) []*openStream {
+	var out []*openStream
+	for s := set.idx[k]; s != nil; s = s.links[i].next {
+		out = append(out, s)
+	}
+	return out
+}
+
 // revoke closes the streams r names (a token, a member's tokens, or a
 // whole workspace's) and remembers r for streams still to register. It
 // returns how many it closed.
 func (set *streamSet) revoke(r store.Revocation, now time.Time) int {
-	key := wsKey(r.Workspace)
+	k, i := streamKey{ws: r.Workspace, kind: 'w'}, 0
 	switch {
 	case r.TokenID != "":
-		key = tokenKey(r.Workspace, r.TokenID)
+		k, i = streamKey{ws: r.Workspace, id: r.TokenID, kind: 't'}, 1
 	case r.MemberID != "":
-		key = memberKey(r.Workspace, r.MemberID)
+		k, i = streamKey{ws: r.Workspace, id: r.MemberID, kind: 'm'}, 2
 	}
 	set.mu.Lock()
 	if set.recent == nil {
-		set.recent = make(map[string]time.Time)
+		set.recent = make(map[streamKey]time.Time)
 	}
-	for k, at := range set.recent {
+	for old, at := range set.recent {
 		if now.Sub(at) > recentFor {
-			delete(set.recent, k)
+			delete(set.recent, old)
 		}
 	}
-	set.recent[key] = now
-	list := make([]*openStream, 0, len(set.idx[key]))
-	for s := range set.idx[key] {
-		list = append(list, s)
-	}
+	set.recent[k] = now
+	list := set.list(k, i)
 	set.mu.Unlock()
 	for _, s := range list {
 		s.close(errRevoked)
@@ -178,16 +202,13 @@ func (set *streamSet) revoke(r store.Revocation, now time.Time) int {
 func (set *streamSet) snapshot() []*openStream {
 	set.mu.Lock()
 	defer set.mu.Unlock()
-	var list []*openStream
-	for k, m := range set.idx {
-		if strings.IndexByte(k, 0) >= 0 {
-			continue // the token and member indexes repeat the workspace's
-		}
-		for s := range m {
-			list = append(list, s)
+	var all []*openStream
+	for k := range set.idx {
+		if k.kind == 'w' {
+			all = append(all, set.list(k, 0)...)
 		}
 	}
-	return list
+	return all
 }
 
 // closeGets closes every GET stream, and those that register from now on,
