@@ -1,7 +1,6 @@
 package gateway_test
 
 import (
-	"sync/atomic"
 	"bytes"
 	"context"
 	"net"
@@ -156,13 +155,6 @@ func newBenchEnv(b *testing.B, backend string, mode int, answer []byte, sse bool
 		book, err := meter.NewBook(cfg.Pricing)
 		must(b, err)
 		var st meter.SettleStore = s
-		inner := st
-		st = probeStore(func(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error {
-			probeCalls.Add(1)
-			probeN.Add(int64(len(x)))
-			return inner.SettleBatch(ctx, x, r)
-		})
-		b.Cleanup(func() { b.Logf("settle calls %d, settlements %d, avg batch %.1f", probeCalls.Load(), probeN.Load(), float64(probeN.Load())/float64(max(1, probeCalls.Load()))); probeCalls.Store(0); probeN.Store(0) })
 		if mode == meterDiscard {
 			st = meter.SettleFunc(func(context.Context, *store.Settlement, *store.SettleResult) error { return nil })
 		}
@@ -307,11 +299,3 @@ func BenchmarkStreamUsage(b *testing.B) {
 		})
 	}
 }
-
-type probeStore func(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error
-
-func (f probeStore) SettleBatch(ctx context.Context, x []*store.Settlement, r []store.SettleResult) error {
-	return f(ctx, x, r)
-}
-
-var probeCalls, probeN atomic.Int64
