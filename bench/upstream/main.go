@@ -22,15 +22,31 @@ var body = []byte(`{"id":"chatcmpl-bench0000000000000000000001","object":"chat.c
 // it without spaces (the benchmark's and the OpenAI SDKs do).
 var streamFlag = []byte(`"stream":true`)
 
+// The paths of the mock MCP server: JSON answers under mcpPath, event
+// streams under mcpSSEPath (checked first: it starts with mcpPath).
+var (
+	mcpPath    = []byte("/mcp")
+	mcpSSEPath = []byte("/mcp-sse")
+)
+
 // mock answers requests: JSON, or the SSE stream when asked for one.
 type mock struct {
 	sse *sseBody
 }
 
-// handle answers a request that asks for a stream with the SSE body, and
+// handle answers requests to /mcp-sse and /mcp as the mock MCP server
+// (handleMCP; event streams and JSON respectively), and any other as the
+// mock LLM provider: a request that asks for a stream with the SSE body,
 // any other with the JSON body. The JSON answer allocates nothing; the
 // stream is written from precomputed groups.
 func (m *mock) handle(ctx *fasthttp.RequestCtx) {
+	if p := ctx.Path(); bytes.HasPrefix(p, mcpSSEPath) {
+		handleMCP(ctx, true)
+		return
+	} else if bytes.HasPrefix(p, mcpPath) {
+		handleMCP(ctx, false)
+		return
+	}
 	if bytes.Contains(ctx.Request.Body(), streamFlag) {
 		ctx.SetContentType("text/event-stream")
 		ctx.Response.Header.Set("Cache-Control", "no-cache")
