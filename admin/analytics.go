@@ -64,7 +64,7 @@ type usageRow struct {
 // other dimension, so that the rows of every dimension sum to the totals.
 func groupOf(r *store.UsageRow, by string) string {
 	switch by {
-	case "member":
+	case "member", dimMemberTool:
 		if r.Kind == "member" {
 			return r.MemberID
 		}
@@ -82,14 +82,28 @@ func groupOf(r *store.UsageRow, by string) string {
 	return ""
 }
 
+// dimMemberTool groups by member × tool: rows of one member (key traffic
+// under member "") and one tool ("" without one), as group "<member>/<tool>".
+const dimMemberTool = "member_tool"
+
+// subgroupOf is the second part of a two-part dimension's group: the tool
+// of member_tool, else "". Kept apart from groupOf so that summing a
+// roll-up never joins strings; a row's Group is joined once, when made.
+func subgroupOf(r *store.UsageRow, by string) string {
+	if by == dimMemberTool {
+		return r.Tool
+	}
+	return ""
+}
+
 // aggregate sums roll-ups into report rows by q.By and q.Bucket, plus the
 // totals. keep, when not nil, selects the roll-ups counted at all (a
 // member's own usage). Rows come by bucket, then by cost (highest first),
 // then by requests, then by group, so that the order is stable.
 func aggregate(rows []store.UsageRow, q usageQuery, keep func(*store.UsageRow) bool) ([]usageRow, usageStats) {
 	type key struct {
-		bucket time.Time
-		group  string
+		bucket     time.Time
+		group, sub string
 	}
 	idx := map[key]int{}
 	var out []usageRow
@@ -100,12 +114,16 @@ func aggregate(rows []store.UsageRow, q usageQuery, keep func(*store.UsageRow) b
 			continue
 		}
 		total.add(r)
-		k := key{bucketOf(r.Hour, q.Bucket), groupOf(r, q.By)}
+		k := key{bucketOf(r.Hour, q.Bucket), groupOf(r, q.By), subgroupOf(r, q.By)}
 		j, ok := idx[k]
 		if !ok {
 			j = len(out)
 			idx[k] = j
-			out = append(out, usageRow{Group: k.group})
+			g := k.group
+			if q.By == dimMemberTool {
+				g += "/" + k.sub
+			}
+			out = append(out, usageRow{Group: g})
 			if q.Bucket != bucketNone {
 				b := k.bucket
 				out[j].Bucket = &b

@@ -24,7 +24,7 @@ const (
 
 // Dimensions an analytics report groups by; "" is no grouping (totals, per
 // bucket when there is one).
-var usageDimensions = map[string]bool{"": true, "member": true, "key": true, "model": true, "upstream": true, "tool": true}
+var usageDimensions = map[string]bool{"": true, "member": true, "key": true, "model": true, "upstream": true, "tool": true, dimMemberTool: true}
 
 // usageQuery is a parsed analytics request.
 type usageQuery struct {
@@ -135,7 +135,7 @@ func ceilTime(t time.Time, unit time.Duration) time.Time {
 
 func dimensionList(allow map[string]bool) string {
 	var names []string
-	for _, d := range []string{"member", "key", "model", "upstream", "tool"} {
+	for _, d := range []string{"member", "key", "model", "upstream", "tool", dimMemberTool} {
 		if allow[d] {
 			names = append(names, d)
 		}

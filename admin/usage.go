@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/meter"
@@ -91,7 +92,7 @@ func (a *api) writeUsage(w http.ResponseWriter, r *http.Request, self string, di
 func (a *api) labelRows(ctx context.Context, ws, by string, rows []usageRow) error {
 	names := map[string]string{}
 	switch by {
-	case "member":
+	case "member", dimMemberTool:
 		ms, err := a.store.ListMembers(ctx, ws)
 		if err != nil {
 			return err
@@ -114,8 +115,21 @@ func (a *api) labelRows(ctx context.Context, ws, by string, rows []usageRow) err
 	}
 	for i := range rows {
 		rows[i].Label = names[rows[i].Group]
+		if by == dimMemberTool {
+			rows[i].Label = memberToolLabel(names, rows[i].Group)
+		}
 	}
 	return nil
+}
+
+// memberToolLabel labels a member_tool group "<member>/<tool>" as
+// "<e-mail> / <tool>".
+func memberToolLabel(emails map[string]string, group string) string {
+	member, tool, _ := strings.Cut(group, "/")
+	if tool == "" {
+		tool = "(none)"
+	}
+	return emails[member] + " / " + tool
 }
 
 // counts returns this replica's request counts of ws for a report of the

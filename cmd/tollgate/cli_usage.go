@@ -66,7 +66,7 @@ CSV export (RFC 4180, header row).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&by, "by", "", "group by member, key, model, upstream or tool (default: no grouping)")
+	f.StringVar(&by, "by", "", "group by member, key, model, upstream, tool or member_tool (member × tool) (default: no grouping)")
 	f.StringVar(&since, "since", "", "start: RFC 3339 or an age such as 7d or 36h (default 7d)")
 	f.StringVar(&until, "until", "", "end, exclusive: RFC 3339 or an age (default now)")
 	f.StringVar(&bucket, "bucket", "", "rows per hour or day (default: one row per group)")
