@@ -116,3 +116,50 @@ func TestMCPGoClientThroughGateway(t *testing.T) {
 		}
 	}
 }
+
+// TestMCPGoSSEClientThroughGateway: mcp-go's 2024-11-05 HTTP+SSE client
+// through the gateway to a go-sdk SSE upstream: the endpoint event is
+// rewritten so that its POSTs come back through the gateway, the tool list
+// is filtered on the GET stream, and a denied call's JSON-RPC error arrives
+// on the stream, where this transport carries responses.
+func TestMCPGoSSEClientThroughGateway(t *testing.T) {
+	e := newMCPEnv(t, mopt{})
+	up := newMCPUpstream(t, revisions[0].handler)
+	e.addMCP(up.URL)
+	e.policy(t, "", nil, []string{"delete_*"})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	tr, err := transport.NewSSE(e.url+"/up/", transport.WithHeaders(map[string]string{"Authorization": "Bearer " + e.secret}))
+	must(t, err)
+	c := mcpclient.NewClient(tr)
+	defer c.Close()
+	must(t, c.Start(ctx))
+	init := mcpgo.InitializeRequest{}
+	init.Params.ClientInfo = mcpgo.Implementation{Name: "mcp-go-sse", Version: "1.0.0"}
+	_, err = c.Initialize(ctx, init)
+	must(t, err)
+	lt, err := c.ListTools(ctx, mcpgo.ListToolsRequest{})
+	must(t, err)
+	var names []string
+	for _, tl := range lt.Tools {
+		names = append(names, tl.Name)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"echo", "fail", "slow"}) {
+		t.Fatalf("tools/list = %v", names)
+	}
+	call := mcpgo.CallToolRequest{}
+	call.Params.Name, call.Params.Arguments = "echo", map[string]any{"text": "héllo"}
+	res, err := c.CallTool(ctx, call)
+	must(t, err)
+	if tc, ok := res.Content[0].(mcpgo.TextContent); !ok || tc.Text != "héllo" {
+		t.Fatalf("echo = %+v", res.Content)
+	}
+	call.Params.Name = "delete_repo"
+	if _, err := c.CallTool(ctx, call); err == nil || !strings.Contains(err.Error(), "denied by policy") {
+		t.Fatalf("denied call: %v", err)
+	}
+	if _, err := c.CallTool(ctx, mcpgo.CallToolRequest{Params: mcpgo.CallToolParams{Name: "echo", Arguments: map[string]any{"text": "again"}}}); err != nil {
+		t.Fatalf("the session did not survive the denial: %v", err)
+	}
+}
