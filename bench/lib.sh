@@ -76,32 +76,62 @@ wait_tcp() {
 	return 1
 }
 
-# write_lua TARGET TOKEN writes the wrk script: the same POST (BODY, set by
-# the scenario) for every target, with TOKEN as bearer (a same-length
-# placeholder where unused).
+# is_mcp_unit UNIT: whether UNIT sends the MCP call (an mcp scenario's
+# TARGET, not its TARGET@llm).
+is_mcp_unit() { [ "$MCP" = 1 ] && [[ "$1" != *@llm ]]; }
+
+# unit_body UNIT prints the request body UNIT sends: the scenario's BODY,
+# or the json scenario's for a TARGET@llm unit.
+unit_body() { if [[ "$1" == *@llm ]]; then echo "$LLM_BODY"; else echo "$BODY"; fi; }
+
+# write_lua UNIT TOKEN writes the wrk script: the same POST (unit_body) for
+# every target, with TOKEN as bearer (a same-length placeholder where
+# unused); an MCP call also carries the headers of a client mid-session
+# (Accept both answer types, the protocol version, a session id).
 write_lua() {
 	umask 077
-	cat >"$TMP/$1.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$BODY'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $2"
-EOF
+	{
+		echo 'wrk.method = "POST"'
+		echo "wrk.body = '$(unit_body "$1")'"
+		echo 'wrk.headers["Content-Type"] = "application/json"'
+		echo "wrk.headers[\"Authorization\"] = \"Bearer $2\""
+		if is_mcp_unit "$1"; then
+			echo 'wrk.headers["Accept"] = "application/json, text/event-stream"'
+			echo 'wrk.headers["MCP-Protocol-Version"] = "2025-06-18"'
+			echo 'wrk.headers["Mcp-Session-Id"] = "bench-session-0001"'
+		fi
+	} >"$TMP/$1.lua"
 }
 PLACEHOLDER_TOKEN=mwt_$(printf '0%.0s' $(seq 61))
 
-# probe_200 URL LUA-TARGET sends one request like wrk's and wants 200.
+# probe_200 URL UNIT sends one request like wrk's (the headers of UNIT's
+# script, its body) and wants 200.
 probe_200() {
-	local tok
-	tok=$(sed -n 's/.*"Bearer \(.*\)"$/\1/p' "$TMP/$2.lua")
-	[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-		-H "Authorization: Bearer $tok" \
-		--data "$BODY" "$1" || true)" = 200 ]
+	local h=()
+	while IFS= read -r line; do h+=(-H "$line"); done < <(sed -n 's/^wrk.headers\["\(.*\)"\] = "\(.*\)"$/\1: \2/p' "$TMP/$2.lua")
+	[ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' -X POST "${h[@]}" --data "$(unit_body "$2")" "$1" || true)" = 200 ]
+}
+
+# add_llm_unit TARGET adds TARGET@llm to UNITS: the same processes sent the
+# json scenario's chat completion, so an mcp run reports the plain proxy
+# figure beside the MCP one, measured in the same rounds.
+add_llm_unit() {
+	local u=$1@llm
+	URL[$u]=${LLMURL[$1]}
+	PROC_PIDS[$u]=${PROC_PIDS[$1]}
+	write_lua "$u" "${TOK[$1]}"
+	if probe_200 "${URL[$u]}" "$u"; then
+		UNITS+=("$u")
+	else
+		echo "SKIP $u: the chat completion does not answer 200"
+	fi
 }
 
 setup_direct() {
-	URL[direct]="http://127.0.0.1:$UP_PORT/v1/chat/completions"
-	PROC_PIDS[direct]=""
+	LLMURL[direct]="http://127.0.0.1:$UP_PORT/v1/chat/completions"
+	URL[direct]=${LLMURL[direct]}
+	[ "$MCP" = 1 ] && URL[direct]="http://127.0.0.1:$UP_PORT$MCP_UP_PATH"
+	PROC_PIDS[direct]="" TOK[direct]=$PLACEHOLDER_TOKEN
 	write_lua direct "$PLACEHOLDER_TOKEN"
 	probe_200 "${URL[direct]}" direct || SKIP[direct]="mock upstream does not answer 200"
 }
@@ -109,10 +139,18 @@ setup_direct() {
 # setup_nginx writes a plain keep-alive reverse proxy config and starts nginx
 # in the foreground (daemon off), so the master's pid is ours to clean up.
 setup_nginx() {
-	local d=$TMP/nginx port pid NGINX_SSE=""
+	local d=$TMP/nginx port pid NGINX_SSE="" NGINX_MCP_SSE=""
 	# Streams: pass each read on at once, as an operator proxying SSE does
 	# (Tollgate flushes per read too); JSON keeps nginx's default buffering.
+	# In mcp-sse only the MCP location streams (the @llm units get JSON).
 	[ "$SCENARIO" = sse ] && NGINX_SSE=$'\n            proxy_buffering off;'
+	[ "$SCENARIO" = mcp-sse ] && NGINX_MCP_SSE="
+        location $MCP_UP_PATH {
+            proxy_pass http://mock;
+            proxy_http_version 1.1;
+            proxy_set_header Connection \"\";
+            proxy_buffering off;
+        }"
 	mkdir -p "$d"
 	port=$(free_port "$UP_PORT")
 	cat >"$d/nginx.conf" <<EOF
@@ -141,13 +179,16 @@ http {
             proxy_pass http://mock;
             proxy_http_version 1.1;
             proxy_set_header Connection "";$NGINX_SSE
-        }
+        }$NGINX_MCP_SSE
     }
 }
 EOF
 	start_bg nginx nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf"
 	pid=$LAST_PID
-	URL[nginx]="http://127.0.0.1:$port/v1/chat/completions"
+	LLMURL[nginx]="http://127.0.0.1:$port/v1/chat/completions"
+	URL[nginx]=${LLMURL[nginx]}
+	[ "$MCP" = 1 ] && URL[nginx]="http://127.0.0.1:$port$MCP_UP_PATH"
+	TOK[nginx]=$PLACEHOLDER_TOKEN
 	write_lua nginx "$PLACEHOLDER_TOKEN"
 	if ! wait_http "http://127.0.0.1:$port/" "$pid"; then
 		SKIP[nginx]="nginx did not start: $(tail -n 3 "$TMP/nginx.log" "$d/error.log" 2>/dev/null | tr '\n' ' ')"
@@ -178,14 +219,18 @@ build_tollgate() {
 # PRICING_YAML is the price table of the -money targets: bench-model at
 # 1 credit per 1M input tokens and 2 per 1M output tokens, so a JSON answer
 # (9 + 7 tokens) costs 23 µc and a streamed one (9 + 200) 409 µc; admission
-# holds an estimate from the body size and default_output_tokens.
+# holds an estimate from the body size and default_output_tokens. Each MCP
+# tools/call costs 100 µc on either MCP upstream (held at admission too).
 # BENCH_CREDITS (credits) and BENCH_MEMBER_CAP (µc) are far above what any
 # run spends, so nothing is refused and every target does the same work.
 PRICING_YAML='pricing:
   unknown_model: refuse
   default_output_tokens: 256
   models:
-    bench-model: {input: 1, output: 2}'
+    bench-model: {input: 1, output: 2}
+  tools:
+    mcp: {default: 0.0001}
+    mcpsse: {default: 0.0001}'
 BENCH_CREDITS=1000000
 BENCH_MEMBER_CAP=1000000000000
 
@@ -235,6 +280,7 @@ setup_tollgate() {
 	fi
 	local money=()
 	[[ "$t" == *-money ]] && money=(-credits "$BENCH_CREDITS" -member-cap "$BENCH_MEMBER_CAP")
+	[ "$MCP" = 1 ] && money+=(-mcp)
 	if ! tok=$(TOLLGATE_BENCH_OPERATOR=$OP_TOKEN "$TMP/setup" provision -admin "http://127.0.0.1:$aport" \
 		-gateway "http://127.0.0.1:$port" -upstream "http://127.0.0.1:$UP_PORT" "${money[@]}" 2>"$TMP/$t-setup.log"); then
 		SKIP[$t]="provisioning failed: $(tr '\n' ' ' <"$TMP/$t-setup.log" | cut -c1-400)"
@@ -242,8 +288,10 @@ setup_tollgate() {
 		return
 	fi
 	write_lua "$t" "$tok"
-	URL[$t]="http://127.0.0.1:$port/mock/v1/chat/completions"
-	PROC_PIDS[$t]=$pid
+	LLMURL[$t]="http://127.0.0.1:$port/mock/v1/chat/completions"
+	URL[$t]=${LLMURL[$t]}
+	[ "$MCP" = 1 ] && URL[$t]="http://127.0.0.1:$port/$MCP_TG_NAME"
+	PROC_PIDS[$t]=$pid TOK[$t]=$tok
 }
 
 # cpu_ticks PID... prints the summed utime+stime, in clock ticks, of the

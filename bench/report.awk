@@ -1,7 +1,10 @@
 # report.awk turns bench/run.sh's results.tsv into per-round lines, medians
 # over rounds and a markdown table. Portable awk (mawk and gawk).
-# Variables: hz (clock ticks per second), order (targets, space-separated),
-# rounds. Input columns: round, target, req/s, requests, proxy ticks, redis
+# Variables: hz (clock ticks per second), order (measured units,
+# space-separated), rounds, mcp (1 in the mcp scenarios). A unit is a target,
+# or TARGET@llm: the same processes sent the json scenario's chat completion
+# in an mcp run. A unit is compared with direct and nginx under the same load
+# (nginx@llm for TARGET@llm). Input columns: round, target, req/s, requests, proxy ticks, redis
 # ticks ("-" when not measured), upstream ticks, p50 µs, p99 µs, non-2xx,
 # socket errors.
 
@@ -40,19 +43,24 @@ function ratio(a, b) {
 # (an older build given as BASE_BIN, such as one without metering). Only
 # rounds where both runs were clean (no non-2xx, no socket errors) count.
 # mdv selects the markdown form.
-function money(mdv,    i, j, t, x, pairs, np, p, a, b) {
+function money(mdv,    i, j, t, x, sfx, pairs, np, p, a, b) {
 	np = 0
 	for (i = 1; i <= nt; i++) {
 		t = ts[i]
-		x = t; sub(/-(money|base)$/, "", x)
-		if (t == x "-money") pairs[++np] = t SUBSEP x
-		if (t == x "-money" || t == x) pairs[++np] = t SUBSEP x "-base"
+		sfx = suffix(t); x = substr(t, 1, length(t) - length(sfx)); sub(/-(money|base)$/, "", x)
+		if (t == x "-money" sfx) pairs[++np] = t SUBSEP x sfx
+		if (t == x "-money" sfx || t == x sfx) pairs[++np] = t SUBSEP x "-base" sfx
+		# In an mcp run: each proxy's MCP call beside its own chat completion.
+		if (mcp && sfx == "" && t != "direct" && index(" " order " ", " " t "@llm ")) pairs[++np] = t SUBSEP t "@llm"
 	}
 	for (p = 1; p <= np; p++) {
 		split(pairs[p], a, SUBSEP)
 		ratioline(mdv, a[1], a[2])
 	}
 }
+
+# suffix returns "@llm" for a TARGET@llm unit, "" for any other.
+function suffix(t) { return t ~ /@llm$/ ? "@llm" : "" }
 
 function ratioline(mdv, t, base,    r, k, a) {
 	k = 0
@@ -70,8 +78,9 @@ function ratioline(mdv, t, base,    r, k, a) {
 	push("rps", t, $3)
 	push("p50", t, $8); push("p99", t, $9)
 	p50[r, t] = $8; p99[r, t] = $9; seen[r, t] = 1
-	if (n > 0 && t != "direct") push("cpu", t, $5 * 1e6 / hz / n)
-	if (n > 0 && t != "direct" && $10 + $11 == 0) cpur[r, t] = $5 * 1e6 / hz / n # clean runs only, for ratios
+	dt = t ~ /^direct(@llm)?$/
+	if (n > 0 && !dt) push("cpu", t, $5 * 1e6 / hz / n)
+	if (n > 0 && !dt && $10 + $11 == 0) cpur[r, t] = $5 * 1e6 / hz / n # clean runs only, for ratios
 	if (n > 0 && $6 != "-") push("rcpu", t, $6 * 1e6 / hz / n)
 	if (n > 0) push("ucpu", t, $7 * 1e6 / hz / n)
 	if ($10 + $11 > 0) bad[t] += $10 + $11
@@ -81,9 +90,10 @@ END {
 	nt = split(order, ts, " ")
 	for (i = 1; i <= nl; i++) {
 		split(line[i], f, "\t")
-		if ((f[1], "direct") in seen && f[2] != "direct") {
-			push("a50", f[2], f[8] - p50[f[1], "direct"])
-			push("a99", f[2], f[9] - p99[f[1], "direct"])
+		dr = "direct" suffix(f[2])
+		if ((f[1], dr) in seen && f[2] != dr) {
+			push("a50", f[2], f[8] - p50[f[1], dr])
+			push("a99", f[2], f[9] - p99[f[1], dr])
 		}
 	}
 	print "## Per round (CPU = µs of CPU per completed request; latencies in µs)"
@@ -91,20 +101,19 @@ END {
 		"proxy_us", "redis_us", "mock_us", "p50_us", "p99_us", "non2xx/err"
 	for (i = 1; i <= nl; i++) {
 		split(line[i], f, "\t")
-		pc = (f[2] == "direct" || f[4] == 0) ? "-" : sprintf("%.1f", f[5] * 1e6 / hz / f[4])
+		pc = (f[2] ~ /^direct(@llm)?$/ || f[4] == 0) ? "-" : sprintf("%.1f", f[5] * 1e6 / hz / f[4])
 		rc = (f[6] == "-" || f[4] == 0) ? "-" : sprintf("%.1f", f[6] * 1e6 / hz / f[4])
 		uc = f[4] == 0 ? "-" : sprintf("%.1f", f[7] * 1e6 / hz / f[4])
 		printf "%-5s %-24s %9s %9s %9s %9s %9s %8s %8s %s\n", f[1], f[2], f[3], f[4], pc, rc, uc,
 			f[8], f[9], f[10] "/" f[11]
 	}
-	d = med("rps", "direct"); ng = med("cpu", "nginx")
 	print ""
 	printf "## Medians over %d round(s)\n", rounds
 	md = 0
 	printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", "target", "req/s", "xdirect", "gw_us/req",
 		"xnginx", "+p50_us", "+p99_us", "redis_us/r", "mock_us/r"
 	for (i = 1; i <= nt; i++) {
-		t = ts[i]; c = med("cpu", t)
+		t = ts[i]; c = med("cpu", t); d = med("rps", "direct" suffix(t)); ng = med("cpu", "nginx" suffix(t))
 		printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", t, fmt(med("rps", t), "%.0f"),
 			ratio(med("rps", t), d), fmt(c, "%.1f"), ratio(c, ng), signed(med("a50", t)),
 			signed(med("a99", t)), fmt(med("rcpu", t), "%.1f"), fmt(med("ucpu", t), "%.1f")
@@ -117,10 +126,11 @@ END {
 	print "| target | req/s | vs direct | gateway CPU µs/req | CPU/req vs nginx | added p50 | added p99 | Redis CPU µs/req |"
 	print "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for (i = 1; i <= nt; i++) {
-		t = ts[i]; c = med("cpu", t)
+		t = ts[i]; c = med("cpu", t); d = med("rps", "direct" suffix(t)); ng = med("cpu", "nginx" suffix(t))
+		dt = t ~ /^direct(@llm)?$/
 		printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", t, fmt(med("rps", t), "%.0f"),
 			ratio(med("rps", t), d), fmt(c, "%.1f"), ratio(c, ng),
-			t == "direct" ? "—" : signed(med("a50", t)), t == "direct" ? "—" : signed(med("a99", t)),
+			dt ? "—" : signed(med("a50", t)), dt ? "—" : signed(med("a99", t)),
 			fmt(med("rcpu", t), "%.1f")
 	}
 	money(1)

@@ -6,19 +6,23 @@
 #   bench/run.sh            # 3 rounds x 10 s per target
 #   bench/run.sh --quick    # 1 round x 3 s (smoke test); same as QUICK=1
 #   bench/run.sh --stream   # SSE answers of ~200 events; same as SCENARIO=sse
+#   SCENARIO=mcp bench/run.sh      # MCP tools/call, small JSON answer (+ the LLM JSON figure)
+#   SCENARIO=mcp-sse bench/run.sh  # MCP tools/call answered as one SSE event (+ the LLM JSON figure)
 #
 # Knobs (environment): ROUNDS, DURATION (e.g. 10s), WARMUP (e.g. 2s), THREADS,
 # CONNS, TARGETS ("direct nginx tollgate-embedded tollgate-redis"; also
 # tollgate-embedded-money and tollgate-redis-money: a price table, credits and
 # a member cap; tollgate-embedded-base and tollgate-redis-base: BASE_BIN, an
-# older build to compare with), SCENARIO (json or sse), SSE_EVENTS (200),
+# older build to compare with), SCENARIO (json, sse, mcp or mcp-sse), SSE_EVENTS
+# (200), MCP_LLM (1: in the mcp scenarios also measure each target's plain
+# chat completion, as TARGET@llm, in the same rounds),
 # NGINX_WORKERS (auto), MAX_SECONDS (overall bound), KEEP_TMP=1 (keep logs),
 # TOLLGATE_BIN (benchmark this binary instead of building ./cmd/tollgate).
 # See bench/README.md for what is measured and how to read it.
 set -euo pipefail
 
 CMDLINE="$(
-	for v in QUICK SCENARIO SSE_EVENTS ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN BASE_BIN; do
+	for v in QUICK SCENARIO SSE_EVENTS MCP_LLM ROUNDS DURATION WARMUP THREADS CONNS TARGETS NGINX_WORKERS MAX_SECONDS KEEP_TMP TOLLGATE_BIN BASE_BIN; do
 		[ -n "${!v+x}" ] && printf '%s=%q ' "$v" "${!v}"
 	done
 	printf '%q' "$0"
@@ -30,7 +34,7 @@ for a in "$@"; do
 	case "$a" in
 	--quick) QUICK=1 ;;
 	--stream) SCENARIO=sse ;;
-	-h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument $a (want --quick, --stream or --help)" >&2; exit 2 ;;
 	esac
 done
@@ -46,6 +50,7 @@ TARGETS=${TARGETS:-"direct nginx tollgate-embedded tollgate-redis"}
 NGINX_WORKERS=${NGINX_WORKERS:-auto}
 SCENARIO=${SCENARIO:-json}
 SSE_EVENTS=${SSE_EVENTS:-200}
+MCP_LLM=${MCP_LLM:-1}
 
 secs() { # "10s" or "10" -> 10; anything else is an error naming the knob.
 	local v=${2%s}
@@ -60,16 +65,32 @@ for t in $TARGETS; do
 		tollgate-embedded-base | tollgate-redis-base) ;;
 	*) echo "run.sh: TARGETS: unknown target $t" >&2; exit 2 ;; esac
 done
+# LLM_BODY is the json scenario's request, also sent to the TARGET@llm units
+# of the mcp scenarios; MCP_UP_PATH and MCP_TG_NAME are where the mock's MCP
+# server answers and the name Tollgate routes it by (bench/setup -mcp).
+LLM_BODY='{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+MCP=0
 case "$SCENARIO" in
-json) BODY='{"model":"bench-model","messages":[{"role":"user","content":"hi"}]}'
+json) BODY=$LLM_BODY
 	LOAD_DESC="POST chat completion, ~70 B body; ~300 B JSON response" ;;
 sse) BODY='{"model":"bench-model","stream":true,"messages":[{"role":"user","content":"hi"}]}'
 	LOAD_DESC="POST streamed chat completion, ~85 B body; SSE response of $SSE_EVENTS content events + usage + [DONE]" ;;
-*) echo "run.sh: SCENARIO=$SCENARIO: want json or sse" >&2; exit 2 ;;
+mcp | mcp-sse) MCP=1
+	BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"lookup","arguments":{"key":"k1"}}}'
+	if [ "$SCENARIO" = mcp ]; then
+		MCP_UP_PATH=/mcp MCP_TG_NAME=mcp LOAD_DESC="POST MCP tools/call, ~100 B body; ~130 B JSON-RPC result as application/json"
+	else
+		MCP_UP_PATH=/mcp-sse MCP_TG_NAME=mcpsse LOAD_DESC="POST MCP tools/call, ~100 B body; the ~130 B result as one SSE message event"
+	fi
+	[ "$MCP_LLM" = 1 ] && LOAD_DESC="$LOAD_DESC; TARGET@llm units: the json scenario's chat completion on the same processes" ;;
+*) echo "run.sh: SCENARIO=$SCENARIO: want json, sse, mcp or mcp-sse" >&2; exit 2 ;;
 esac
+[[ "$MCP_LLM" =~ ^[01]$ ]] || { echo "run.sh: MCP_LLM=$MCP_LLM: want 0 or 1" >&2; exit 2; }
 [[ "$SSE_EVENTS" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: SSE_EVENTS=$SSE_EVENTS: want a positive integer" >&2; exit 2; }
 NT=$(wc -w <<<"$TARGETS")
-MAX_SECONDS=${MAX_SECONDS:-$((180 + ROUNDS * NT * (DUR_S + WARM_S + 10)))}
+NU=$NT # measured units per round: TARGET@llm doubles them in the mcp scenarios
+[ "$MCP" = 1 ] && [ "$MCP_LLM" = 1 ] && NU=$((2 * NT))
+MAX_SECONDS=${MAX_SECONDS:-$((180 + ROUNDS * NU * (DUR_S + WARM_S + 10)))}
 
 for tool in wrk nginx curl go; do
 	command -v "$tool" >/dev/null || { echo "run.sh: $tool not found (apt-get install -y nginx wrk redis-server curl)" >&2; exit 1; }
@@ -130,7 +151,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "tools: $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(wrk -v 2>&1 | awk 'NR==1{print $2}'), $(go version | awk '{print $3}')$(command -v redis-server >/dev/null && redis-server --version | awk '{print ", redis " $3}')"
 echo "load: scenario $SCENARIO: wrk -t$THREADS -c$CONNS -d$DURATION --latency -s post.lua ($LOAD_DESC)"
 echo "load average before: $(cut -d" " -f1-3 /proc/loadavg) (other work on this machine skews every figure)"
-echo "plan: $ROUNDS round(s) x [$TARGETS], order rotated each round, ${WARMUP} warm-up before each measured run; nginx worker_processes $NGINX_WORKERS; bound ${MAX_SECONDS}s"
+echo "plan: $ROUNDS round(s) x [$TARGETS]$([ "$NU" != "$NT" ] && echo " (each also as TARGET@llm)"), order rotated each round, ${WARMUP} warm-up before each measured run; nginx worker_processes $NGINX_WORKERS; bound ${MAX_SECONDS}s"
 echo
 
 log "building helpers"
@@ -142,7 +163,7 @@ start_bg upstream "$TMP/upstream" -addr "127.0.0.1:$UP_PORT" -events "$SSE_EVENT
 UP_PID=$LAST_PID
 wait_http "http://127.0.0.1:$UP_PORT/" || die "mock upstream did not start"
 
-declare -A URL PROC_PIDS SKIP
+declare -A URL LLMURL TOK PROC_PIDS SKIP
 ACTIVE=()
 for t in $TARGETS; do
 	case "$t" in
@@ -157,19 +178,24 @@ for t in $TARGETS; do
 	fi
 done
 [ ${#ACTIVE[@]} -gt 0 ] || die "no target could be started"
+UNITS=()
+for t in "${ACTIVE[@]}"; do
+	UNITS+=("$t")
+	[ "$MCP" = 1 ] && [ "$MCP_LLM" = 1 ] && add_llm_unit "$t"
+done
 echo
 
 RESULTS="$TMP/results.tsv"
 : >"$RESULTS"
-n=${#ACTIVE[@]}
+n=${#UNITS[@]}
 for ((r = 1; r <= ROUNDS; r++)); do
 	order=()
-	for ((i = 0; i < n; i++)); do order+=("${ACTIVE[$(((i + r - 1) % n))]}"); done
+	for ((i = 0; i < n; i++)); do order+=("${UNITS[$(((i + r - 1) % n))]}"); done
 	log "round $r/$ROUNDS: ${order[*]}"
 	for t in "${order[@]}"; do measure "$r" "$t"; done
 done
 echo
-awk -F'\t' -v hz="$CLK_TCK" -v order="${ACTIVE[*]}" -v rounds="$ROUNDS" -f "$ROOT/bench/report.awk" "$RESULTS"
+awk -F'\t' -v hz="$CLK_TCK" -v order="${UNITS[*]}" -v rounds="$ROUNDS" -v mcp="$MCP" -f "$ROOT/bench/report.awk" "$RESULTS"
 echo "Run: \`$CMDLINE\` at commit $COMMIT${TOLLGATE_BIN:+ (Tollgate from TOLLGATE_BIN)}, $(date -u +%Y-%m-%d), $(nproc) cores."
 echo "load average after: $(cut -d" " -f1-3 /proc/loadavg)"
 for t in $TARGETS; do

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -32,5 +35,19 @@ func TestProvisionRefusesNegativeCap(t *testing.T) {
 		"-upstream", "http://127.0.0.1:1", "-member-cap", "-5"})
 	if err == nil || !strings.Contains(err.Error(), "-member-cap") {
 		t.Fatalf("err = %v, want one naming -member-cap", err)
+	}
+}
+
+// TestProbeMCPWantsAResult checks the MCP probe refuses a 200 that carries
+// a JSON-RPC error (a denied tool, say) and names the upstream's URL, since
+// a run measuring errors would not be comparable.
+func TestProbeMCPWantsAResult(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"jsonrpc":"2.0","id":1,"error":{"code":-32001,"message":"denied"}}`)
+	}))
+	defer srv.Close()
+	err := probeMCP(srv.URL, "mwt_x")
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/mcp") || !strings.Contains(err.Error(), "denied") {
+		t.Fatalf("err = %v, want one naming %s/mcp and the answer", err, srv.URL)
 	}
 }

@@ -22,6 +22,7 @@ func provision(args []string) (string, error) {
 	path := fs.String("path", "/mock/v1/chat/completions", "gateway path probed once")
 	credits := fs.String("credits", "", "top up the workspace with this many credits (a decimal, e.g. 1000000); needs a pricing section for them to matter")
 	memberCap := fs.Int64("member-cap", 0, "member monthly spend cap in micro-credits; 0 sets none")
+	withMCP := fs.Bool("mcp", false, "also register the mock's MCP server as upstreams mcp (JSON answers) and mcpsse (SSE answers), and probe a tools/call through each")
 	if err := fs.Parse(args); err != nil {
 		return "", err
 	}
@@ -48,6 +49,11 @@ func provision(args []string) (string, error) {
 	if _, err := c.do("POST", "/v1/workspaces/"+ws+"/upstreams", up, "register upstream"); err != nil {
 		return "", err
 	}
+	if *withMCP {
+		if err := c.registerMCP(ws, strings.TrimRight(*upstream, "/")); err != nil {
+			return "", err
+		}
+	}
 	if *credits != "" {
 		topup := map[string]any{"credits": *credits, "note": "benchmark"}
 		if _, err := c.do("POST", "/v1/workspaces/"+ws+"/credits/topup", topup, "top up credits"); err != nil {
@@ -69,6 +75,11 @@ func provision(args []string) (string, error) {
 	}
 	if err := probe(strings.TrimRight(*gateway, "/")+*path, member); err != nil {
 		return "", err
+	}
+	if *withMCP {
+		if err := probeMCP(strings.TrimRight(*gateway, "/"), member); err != nil {
+			return "", err
+		}
 	}
 	return member, nil
 }
