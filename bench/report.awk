@@ -69,7 +69,7 @@ function ratioline(mdv, t, base,    r, k, a) {
 	if (k == 0) return
 	if (!hdr[mdv]++) print mdv ? "\n| target | compared with | gateway CPU/req ratio (median of same-round ratios) | clean rounds |\n|---|---|---:|---:|" : "\n## Gateway CPU per request, ratio within each round (clean rounds only)"
 	if (mdv) printf "| %s | %s | %.2f× | %d |\n", t, base, median(a, k), k
-	else printf "%-24s %.2fx vs %s (median of %d clean round(s))\n", t, median(a, k), base, k
+	else printf "%-28s %.2fx vs %s (median of %d clean round(s))\n", t, median(a, k), base, k
 }
 
 {
@@ -97,24 +97,24 @@ END {
 		}
 	}
 	print "## Per round (CPU = µs of CPU per completed request; latencies in µs)"
-	printf "%-5s %-24s %9s %9s %9s %9s %9s %8s %8s %s\n", "round", "target", "req/s", "requests",
+	printf "%-5s %-28s %9s %9s %9s %9s %9s %8s %8s %s\n", "round", "target", "req/s", "requests",
 		"proxy_us", "redis_us", "mock_us", "p50_us", "p99_us", "non2xx/err"
 	for (i = 1; i <= nl; i++) {
 		split(line[i], f, "\t")
 		pc = (f[2] ~ /^direct(@llm)?$/ || f[4] == 0) ? "-" : sprintf("%.1f", f[5] * 1e6 / hz / f[4])
 		rc = (f[6] == "-" || f[4] == 0) ? "-" : sprintf("%.1f", f[6] * 1e6 / hz / f[4])
 		uc = f[4] == 0 ? "-" : sprintf("%.1f", f[7] * 1e6 / hz / f[4])
-		printf "%-5s %-24s %9s %9s %9s %9s %9s %8s %8s %s\n", f[1], f[2], f[3], f[4], pc, rc, uc,
+		printf "%-5s %-28s %9s %9s %9s %9s %9s %8s %8s %s\n", f[1], f[2], f[3], f[4], pc, rc, uc,
 			f[8], f[9], f[10] "/" f[11]
 	}
 	print ""
 	printf "## Medians over %d round(s)\n", rounds
 	md = 0
-	printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", "target", "req/s", "xdirect", "gw_us/req",
+	printf "%-28s %9s %8s %10s %8s %9s %9s %10s %9s\n", "target", "req/s", "xdirect", "gw_us/req",
 		"xnginx", "+p50_us", "+p99_us", "redis_us/r", "mock_us/r"
 	for (i = 1; i <= nt; i++) {
 		t = ts[i]; c = med("cpu", t); d = med("rps", "direct" suffix(t)); ng = med("cpu", "nginx" suffix(t))
-		printf "%-24s %9s %8s %10s %8s %9s %9s %10s %9s\n", t, fmt(med("rps", t), "%.0f"),
+		printf "%-28s %9s %8s %10s %8s %9s %9s %10s %9s\n", t, fmt(med("rps", t), "%.0f"),
 			ratio(med("rps", t), d), fmt(c, "%.1f"), ratio(c, ng), signed(med("a50", t)),
 			signed(med("a99", t)), fmt(med("rcpu", t), "%.1f"), fmt(med("ucpu", t), "%.1f")
 	}
