@@ -332,7 +332,7 @@ measure() {
 			printf "%s\t%s\t%.0f\t%d\t%s\t%s\t%s\t%.0f\t%.0f\t%d\t%d\n", r, t, rps, n, dp, dq, du, p50, p99, bad, errs }
 	' "$out" >>"$RESULTS"
 	tail -n 1 "$RESULTS" | awk -F'\t' -v hz="$CLK_TCK" '{
-		cpu = ($2 == "direct" || $4 == 0) ? "-" : sprintf("%.1f", $5 * 1e6 / hz / $4)
+		cpu = ($2 ~ /^direct(@llm)?$/ || $4 == 0) ? "-" : sprintf("%.1f", $5 * 1e6 / hz / $4)
 		printf "  %-28s %9s req/s  proxy CPU %6s us/req  p50 %6s us  p99 %7s us%s\n", $2, $3, cpu, $8, $9,
 			($10 + $11 > 0 ? sprintf("  WARNING: %d non-2xx, %d socket errors", $10, $11) : "") }' >&2
 }
