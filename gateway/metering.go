@@ -74,7 +74,7 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 	tk.format = usage.FormatOf(rest)
 	body := ctx.Request.Body()
 	if st.named != "" {
-		e, ok := tk.tbl.Estimate(st.named, len(body), st.scan.maxTokens)
+		e, ok := tk.tbl.Estimate(st.named, len(body), st.scan.maxTokens, st.scan.choices)
 		if !ok {
 			return failUnknownModel, st.named
 		}

@@ -216,7 +216,7 @@ func (e *menv) cost(model string, t store.Tokens) int64 {
 // estimate is what admission holds for a body of model.
 func (e *menv) estimate(model, body string, maxTokens int64) int64 {
 	e.t.Helper()
-	est, ok := e.book.Load().Estimate(model, len(body), maxTokens)
+	est, ok := e.book.Load().Estimate(model, len(body), maxTokens, 1)
 	if !ok {
 		e.t.Fatalf("model %s refused", model)
 	}

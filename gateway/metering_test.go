@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tollgate-dev/tollgate/store"
@@ -83,6 +84,36 @@ func TestEstimateHeldDuringRequest(t *testing.T) {
 		if c := e.credits(); c.Held != 0 || c.Balance != hundred-e.cost("gpt-test", openAITokens) {
 			t.Fatalf("after settlement: %+v", c)
 		}
+	})
+}
+
+// TestHoldCoversEveryChoice checks that a request asking for several
+// completions (n, best_of) holds the output of each one, so n:128 cannot
+// run 128 times what admission checked against the balance.
+func TestHoldCoversEveryChoice(t *testing.T) {
+	backends(t, func(t *testing.T, open func(testing.TB, mopts) *menv) {
+		gate := make(chan struct{})
+		release := sync.OnceFunc(func() { close(gate) })
+		e, _ := metered(t, open, mopts{credits: hundred}, func(l *llm) { l.gate = gate })
+		t.Cleanup(release) // first: a failed wait must not leave the upstream blocked
+		body := `{"model":"gpt-test","n":4,"best_of":6,"max_tokens":500,"messages":[{"role":"user","content":"hi"}]}`
+		est, ok := e.book.Load().Estimate("gpt-test", len(body), 500, 6)
+		if !ok || est.Output != 6*500 {
+			t.Fatalf("estimate %+v", est)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_ = readAll(t, e.post(chatPath, body).Body)
+		}()
+		waitUntil(t, "the hold of six choices", func() bool { return e.credits().Held == est.Credits })
+		release()
+		<-done
+		e.settled(1)
+		poor := open(t, mopts{credits: e.estimate("gpt-test", body, 500) * 2})
+		up := newLLM(t, nil)
+		poor.addUpstream("openai", up.URL)
+		assertError(t, poor.post(chatPath, body), 402, "insufficient_credits")
 	})
 }
 

@@ -66,7 +66,11 @@ type bodyScan struct {
 	// held at admission should not be lowered by a duplicate key that the
 	// upstream may ignore.
 	maxTokens int64
-	stream    bool // the last "stream" key (any case) is true
+	// choices is the largest non-negative integer among "n" and "best_of"
+	// (any case), capped like maxTokens; 0 when none. The estimate holds the
+	// output of each choice (meter.Table.Estimate bounds it).
+	choices int64
+	stream  bool // the last "stream" key (any case) is true
 }
 
 // maxTokensCap bounds a scanned max-tokens value; no model emits more, and
@@ -84,7 +88,8 @@ func scanModel(b []byte) (val []byte, escaped bool, n int) {
 
 // scanBody walks the top level of the JSON object b once, without decoding
 // it and without allocating, and returns what the gateway needs: the model,
-// the largest max-tokens value and whether it asks for a stream. Like
+// the largest max-tokens value, the number of choices and whether it asks
+// for a stream. Like
 // common JSON decoders, the last of duplicate model keys wins. It skips a
 // leading UTF-8 BOM, is lenient where decoders differ (bare words such as
 // NaN, trailing commas) and gives up, returning no model, on anything it
@@ -151,6 +156,14 @@ func (sc *bodyScan) member(b []byte, i int) int {
 			}
 		}
 		return end
+	case keyChoices:
+		end := skipValue(b, i)
+		if end > i {
+			if n, ok := parseCount(b[i:end]); ok && n > sc.choices {
+				sc.choices = n
+			}
+		}
+		return end
 	case keyStream:
 		end := skipValue(b, i)
 		if end > i {
@@ -166,6 +179,7 @@ const (
 	keyOther = iota
 	keyModel
 	keyMaxTokens
+	keyChoices
 	keyStream
 )
 
@@ -201,6 +215,8 @@ func foldedKey(key []byte) int {
 		return keyMaxTokens
 	case strings.EqualFold(k, "stream"):
 		return keyStream
+	case strings.EqualFold(k, "n"), strings.EqualFold(k, "best_of"):
+		return keyChoices
 	}
 	return keyOther
 }

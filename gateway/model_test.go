@@ -123,15 +123,43 @@ func TestScanBodyFindsMaxTokensAndStream(t *testing.T) {
 	}
 }
 
+// TestScanBodyFindsChoices checks the estimate's multiplier: the largest of
+// "n" and "best_of" in any case (a duplicate key cannot lower the hold),
+// integers only, at the top level only.
+func TestScanBodyFindsChoices(t *testing.T) {
+	cases := []struct {
+		body    string
+		choices int64
+	}{
+		{`{"model":"m","n":4}`, 4},
+		{`{"n":2,"best_of":5}`, 5},
+		{`{"best_of":3,"n":7}`, 7},
+		{`{"N":9,"n":1}`, 9},
+		{`{"Best_Of":6}`, 6},
+		{`{"n":"4"}`, 0},
+		{`{"n":-2}`, 0},
+		{`{"n":2.5}`, 0},
+		{`{"n":3.0}`, 3},
+		{`{"messages":[{"n":50}],"nn":8,"model":"m"}`, 0},
+		{`{"\u006e":12}`, 12},
+		{`{"n":99999999999999999999999}`, maxTokensCap},
+	}
+	for _, c := range cases {
+		if sc := scanBody([]byte(c.body)); sc.choices != c.choices {
+			t.Errorf("scanBody(%s) = choices %d, want %d", c.body, sc.choices, c.choices)
+		}
+	}
+}
+
 // integer is what parseCount accepts: digits, optionally with a zero fraction.
 var integer = regexp.MustCompile(`^[0-9]+(\.0*)?$`)
 
 // FuzzScanBody checks scanBody never panics and, on valid JSON objects,
-// agrees with encoding/json's tokenizer about the largest max-tokens value
-// and the last stream flag at the top level.
+// agrees with encoding/json's tokenizer about the largest max-tokens value,
+// the last stream flag and the largest n or best_of at the top level.
 func FuzzScanBody(f *testing.F) {
 	for _, s := range []string{`{"max_tokens":12}`, `{"a":[{"max_tokens":1}],"max_completion_tokens":30,"stream":true}`,
-		`{"MAX_OUTPUT_TOKENS":7.00,"stream":false}`, `{"max_tokens":1,"max_tokens":2}`, `{}`} {
+		`{"MAX_OUTPUT_TOKENS":7.00,"stream":false}`, `{"max_tokens":1,"max_tokens":2}`, `{}`, `{"n":3,"BEST_OF":5.0}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -143,7 +171,7 @@ func FuzzScanBody(f *testing.F) {
 		if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
 			return
 		}
-		var wantMax int64
+		var wantMax, wantChoices int64
 		wantStream := false
 		for d.More() {
 			tok, err := d.Token()
@@ -166,10 +194,19 @@ func FuzzScanBody(f *testing.F) {
 				}
 			case strings.EqualFold(key, "stream"):
 				wantStream = string(v) == "true"
+			case strings.EqualFold(key, "n"), strings.EqualFold(key, "best_of"):
+				if integer.Match(v) {
+					n, err := strconv.ParseFloat(string(v), 64)
+					if err == nil && n > maxTokensCap {
+						n = maxTokensCap
+					}
+					wantChoices = max(wantChoices, int64(n))
+				}
 			}
 		}
-		if sc.maxTokens != wantMax || sc.stream != wantStream {
-			t.Fatalf("body %q: scanBody max %d stream %v, encoding/json %d %v", b, sc.maxTokens, sc.stream, wantMax, wantStream)
+		if sc.maxTokens != wantMax || sc.stream != wantStream || sc.choices != wantChoices {
+			t.Fatalf("body %q: scanBody max %d stream %v choices %d, encoding/json %d %v %d", b, sc.maxTokens, sc.stream, sc.choices,
+				wantMax, wantStream, wantChoices)
 		}
 	})
 }

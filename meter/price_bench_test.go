@@ -41,7 +41,7 @@ func BenchmarkEstimate(b *testing.B) {
 	tb := benchTable(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		tb.Estimate("model-7", 12_345, 0)
+		tb.Estimate("model-7", 12_345, 0, 1)
 	}
 }
 
@@ -69,7 +69,7 @@ func BenchmarkBookLoadParallel(b *testing.B) {
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			book.Load().Estimate("model-7", 4096, 256)
+			book.Load().Estimate("model-7", 4096, 256, 1)
 		}
 	})
 }

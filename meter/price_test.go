@@ -116,7 +116,7 @@ func TestNilTableMeansMeteringOff(t *testing.T) {
 	if p, ok := tb.Price("gpt-4o"); !ok || p != (ModelPrice{}) {
 		t.Fatalf("Price on nil = %+v, %v; want zero, true", p, ok)
 	}
-	if e, ok := tb.Estimate("gpt-4o", 4000, 100); !ok || e != (Estimate{}) {
+	if e, ok := tb.Estimate("gpt-4o", 4000, 100, 1); !ok || e != (Estimate{}) {
 		t.Fatalf("Estimate on nil = %+v, %v; want zero, true", e, ok)
 	}
 	if c := tb.ToolPrice("mcp-github", "create_issue"); c != 0 || tb.Enabled() {
@@ -163,7 +163,7 @@ func TestLookupsDoNotAllocate(t *testing.T) {
 		tb.Price(model)
 		tb.Price("unknown")
 		tb.ToolPrice("mcp-github", "create_issue")
-		tb.Estimate(model, 10_000, 0)
+		tb.Estimate(model, 10_000, 0, 1)
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocations per lookup, want 0", allocs)
