@@ -148,9 +148,10 @@
 //
 // # Settlement
 //
-// SettleBatch is one EVALSHA of settle.lua per workspace and up to 128
-// settlements (several workspaces' calls share one pipeline); Settle is a
-// batch of one. Each settlement is one argument, a MessagePack array the
+// SettleBatch is one EVALSHA of settle.lua per workspace and up to 64
+// settlements, sent through the admission pipeline (so that settlements
+// share round trips with admissions; a batch's calls are sent together);
+// Settle is a batch of one. Each settlement is one argument, a MessagePack array the
 // script decodes with cmsgpack. The script reads the workspace, its
 // balance, billing settings and the holds of the whole batch once (HMGET
 // of {w:W}:holds:d, then MGET of the markers of the requests without a

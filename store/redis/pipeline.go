@@ -87,11 +87,24 @@ func (p *pipeliner) admit(tok, ws string, a *admitArgs) (string, error) {
 // do hands c to a worker and waits for its reply. On errClosed the call
 // may be abandoned: no worker will touch it again, but it is not reused.
 func (p *pipeliner) do(c *call) (string, error) {
-	select {
-	case p.calls <- c:
-	case <-p.quit:
+	if !p.send(c) {
 		return "", errClosed
 	}
+	return p.wait(c)
+}
+
+// send hands c to a worker; false when the pipeliner is stopping.
+func (p *pipeliner) send(c *call) bool {
+	select {
+	case p.calls <- c:
+		return true
+	case <-p.quit:
+		return false
+	}
+}
+
+// wait waits for the reply of c, which send handed to a worker (see do).
+func (p *pipeliner) wait(c *call) (string, error) {
 	select {
 	case <-c.done:
 	case <-p.stopped:

@@ -7,14 +7,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/tollgate-dev/tollgate/store"
 )
 
 // settleChunk bounds the settlements one EVALSHA of settle.lua carries, so
-// that one script holds Redis for a bounded time (about a millisecond).
-const settleChunk = 128
+// that one script holds Redis, and the admissions that share its
+// pipeline, for a bounded time (under a millisecond).
+const settleChunk = 64
 
 // Settle turns the hold of st.RequestID into spend: it is SettleBatch of
 // one. See store.Money and doc.go.
@@ -28,9 +27,11 @@ func (s *Store) Settle(ctx context.Context, st *store.Settlement, r *store.Settl
 // SettleBatch settles each of sts as Settle would, in order, writing rs[i]
 // for sts[i] (see store.Money.SettleBatch): one EVALSHA of settle.lua per
 // workspace and up to settleChunk settlements, each settlement one packed
-// argument, and several such calls in one pipeline. The script reads the
-// workspace's balance, billing and holds once per call and writes each
-// sum once (see doc.go).
+// argument, sent through the admission pipeline so that settlements share
+// round trips with admissions, a shape chosen for speed: the syscalls of
+// a round trip of its own were most of a small batch's CPU. The script
+// reads the workspace's balance, billing and holds once per call and
+// writes each sum once (see doc.go).
 func (s *Store) SettleBatch(ctx context.Context, sts []*store.Settlement, rs []store.SettleResult) error {
 	if len(rs) < len(sts) {
 		return fmt.Errorf("redisstore: %w: %d results for %d settlements", store.ErrInvalidSettlement, len(rs), len(sts))
@@ -45,12 +46,14 @@ func (s *Store) SettleBatch(ctx context.Context, sts []*store.Settlement, rs []s
 		return nil
 	}
 	b := settleBatches.Get().(*settleBatch)
-	defer b.free()
 	b.pack(sts, s.retention, s.nowArg())
-	b.run(ctx, s.c)
+	if !b.run(s.pipe) {
+		return fmt.Errorf("redisstore: settle: %w", errClosed) // b may be held by the pipeline: not reused
+	}
+	defer b.free()
 	for i := range b.calls {
 		c := &b.calls[i]
-		v, err := c.cmd.Text()
+		v, err := c.v, c.err
 		switch {
 		case err != nil:
 			return fmt.Errorf("redisstore: settle: %w", err)
@@ -79,12 +82,14 @@ type settleBatch struct {
 }
 
 // settleCall is one EVALSHA: the settlements idx (indexes into the batch)
-// of one workspace, in order.
+// of one workspace, in order, and its reply.
 type settleCall struct {
 	keys []string // the workspace key
 	idx  []int
 	args []any
-	cmd  *redis.Cmd
+	p    call // in the pipeline
+	v    string
+	err  error
 }
 
 var settleBatches = sync.Pool{New: func() any { return new(settleBatch) }}
@@ -93,7 +98,7 @@ func (b *settleBatch) free() {
 	for i := range b.calls {
 		c := &b.calls[i]
 		clear(c.args)
-		*c = settleCall{keys: c.keys[:0], idx: c.idx[:0], args: c.args[:0]}
+		*c = settleCall{keys: c.keys[:0], idx: c.idx[:0], args: c.args[:0], p: call{done: c.p.done}}
 	}
 	b.calls, b.all, b.buf, b.ends = b.calls[:0], "", b.buf[:0], b.ends[:0]
 	clear(b.strs)
@@ -160,26 +165,35 @@ func (b *settleBatch) callOf(ws string) *settleCall {
 	return c
 }
 
-// run sends the calls: one EVALSHA, or several in one pipeline, each
-// retried with EVAL on NOSCRIPT. Timeouts are the client's; each call's
-// error is in its cmd.
-func (b *settleBatch) run(ctx context.Context, c Client) {
-	if len(b.calls) == 1 {
-		b.calls[0].cmd = settleScript.run(ctx, c, b.calls[0].keys, b.calls[0].args...)
-		return
-	}
-	_, _ = c.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for i := range b.calls {
-			b.calls[i].cmd = pl.EvalSha(ctx, settleScript.sha, b.calls[i].keys, b.calls[i].args...)
-		}
-		return nil
-	})
+// run sends the calls through the admission pipeline, all at once so
+// that they share round trips, then waits for their replies; the pipeline
+// retries a call with EVAL on NOSCRIPT. Timeouts are the client's. It
+// reports false when the store is closed: then a call may still sit in
+// the pipeline's queue and b must not be reused.
+func (b *settleBatch) run(p *pipeliner) bool {
+	sent := 0
 	for i := range b.calls {
-		cl := &b.calls[i]
-		if err := cl.cmd.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			cl.cmd = c.Eval(ctx, settleScript.src, cl.keys, cl.args...)
+		c := &b.calls[i]
+		if c.p.done == nil {
+			c.p.done = make(chan struct{}, 1)
 		}
+		c.p.sc, c.p.keys, c.p.args = settleScript, c.keys, c.args
+		if !p.send(&c.p) {
+			break
+		}
+		sent++
 	}
+	ok := sent == len(b.calls)
+	for i := range b.calls[:sent] {
+		c := &b.calls[i]
+		c.v, c.err = p.wait(&c.p)
+		c.p.cmd = nil
+		ok = ok && c.err != errClosed
+	}
+	for i := range b.calls[sent:] {
+		b.calls[sent+i].err = errClosed
+	}
+	return ok
 }
 
 // checkSettlement refuses a settlement the store cannot record: an unknown
