@@ -55,8 +55,8 @@ type SettleObserver interface {
 
 // SettlerOptions configure a Settler. The zero value is usable.
 type SettlerOptions struct {
-	Workers    int           // concurrent SettleBatch calls; 0 means 4 (few workers keep batches large under load)
-	Batch      int           // settlements a worker takes at once, stored in one SettleBatch per workspace; 0 means 128
+	Workers    int           // concurrent SettleBatch calls; 0 means 1 (one worker lets batches grow while the store works)
+	Batch      int           // settlements a worker takes at once, stored in one SettleBatch per workspace; 0 means 256
 	MaxQueue   int           // settlements waiting (besides the batches workers hold), beyond which Submit waits for room; 0 means 65536
 	MinBackoff time.Duration // first wait after a failed Settle; 0 means 50 ms
 	MaxBackoff time.Duration // longest wait between retries; 0 means 5 s
@@ -69,21 +69,23 @@ type SettlerOptions struct {
 }
 
 // Settler is a queue in front of the store's SettleBatch: the gateway
-// submits each admitted request's settlement when its response ends, and a
-// few workers store them off the request path. A worker takes every
-// settlement waiting, up to Batch, and stores them with one SettleBatch
-// per workspace, in the order submitted: under load one store call (one
+// submits each admitted request's settlement when its response ends, and
+// its workers (one by default) store them off the request path. A worker
+// takes every settlement waiting, up to Batch, and stores them with one
+// SettleBatch per workspace, in the order submitted: while the store works
+// on one batch the next one gathers, so under load one store call (one
 // Redis script, one bbolt transaction) settles many requests, which is
 // what keeps metering cheap; when idle a batch is one settlement. A batch
 // that fails is retried whole with capped exponential backoff until the
 // store answers, so usage seen while the store is down is settled once it
 // returns; none is dropped (except a settlement the store refuses for
 // good, one of a deleted workspace or one it cannot record, which is
-// logged: a batch the store refuses so is retried one settlement at a time,
-// so only those are dropped). The queue is bounded: at MaxQueue, Submit
-// waits for room, slowing the data plane rather than losing usage, and says
-// so in a log line and a metric. Settlements are idempotent in the store
-// (per request id), so a retry after an unknown outcome never charges twice.
+// logged: a batch the store refuses so is retried one settlement at a
+// time, so only those are dropped). The queue is bounded: at MaxQueue,
+// Submit waits for room, slowing the data plane rather than losing usage,
+// and says so in a log line and a metric. Settlements are idempotent in the
+// store (per request id), so a retry after an unknown outcome never
+// charges twice.
 //
 // The Settler raises the alerts a settlement reports (credits.low,
 // credits.auto_topup_requested) and, through CapReached, cap.reached. It is
@@ -114,10 +116,10 @@ var jobPool = sync.Pool{New: func() any { return new(job) }}
 // NewSettler starts a Settler's workers over st.
 func NewSettler(st SettleStore, o SettlerOptions) *Settler {
 	if o.Workers <= 0 {
-		o.Workers = 4
+		o.Workers = 1
 	}
 	if o.Batch <= 0 {
-		o.Batch = 128
+		o.Batch = 256
 	}
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 1 << 16
