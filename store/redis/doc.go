@@ -151,33 +151,32 @@
 // SettleBatch is one EVALSHA of settle.lua per workspace and up to 64
 // settlements, sent through the admission pipeline (so that settlements
 // share round trips with admissions; a batch's calls are sent together);
-// Settle is a batch of one. Each settlement is one argument, a MessagePack array the
-// script decodes with cmsgpack. The script reads the workspace, its
-// balance, billing settings and the holds of the whole batch once (HMGET
+// Settle is a batch of one. Each settlement is one argument, a MessagePack
+// array the script decodes with cmsgpack. The script reads the workspace,
+// its balance, billing settings and the holds of the whole batch once (HMGET
 // of {w:W}:holds:d, then MGET of the markers of the requests without a
-// hold), and settles up to 4 holds per settlement due (as credits.nx
-// says, at most 64). Then, for each settlement in order: its own hold, when
+// hold), and settles up to 4 holds per settlement due (as credits.nx says,
+// at most 64). Then, for each settlement in order: its own hold, when
 // present and not expired, is released (credits, caps, and the token
-// counters corrected by actual − held in the hold's bucket if that bucket
-// is still in view, never below 0); when expired it is settled at its
-// estimate and the reply says not settled; with no hold, the marker
-// {w:W}:stl:<id> says whether it was settled before, and a request
-// settled earlier in the batch is not settled again. The cost leaves the
-// balance and joins the spend counters of the hold's period (else the
-// current one) for the member or key and, with a model, the token and
-// model; the hour's roll-up and the ledger's usage row of the member or key
-// grow; the record is added to {w:W}:req with XADD MINID ~ (retention);
-// the marker is set for a day. The increments are summed over the batch in
-// Lua tables and written once per field (HINCRBY), the holds released with
-// one HDEL and one ZREM, each key's PEXPIRE sent once; markers and audit
-// records are one command each per settlement. A hold that expires is
-// settled the same way at its estimate with an error record of status 0.
-// Alerts are crossings of billing low/atb between the balance before and
-// after each settlement (the first one's "before" is the balance before
-// the script's sweep); a crossing made by a sweep inside Admit or
-// Credits, which report no alerts, is left pending (credits.pl, pa) for
-// the next settlement or credit to report, so exactly one call reports
-// each.
+// counters corrected by actual − held in the hold's bucket if that bucket is
+// still in view, never below 0); when expired it is settled at its estimate
+// and the reply says not settled; with no hold, the marker {w:W}:stl:<id>
+// says whether it was settled before, and a request settled earlier in the
+// batch is not settled again. The cost leaves the balance and joins the
+// spend counters of the hold's period (else the current one) for the member
+// or key and, with a model, the token and model; the hour's roll-up and the
+// ledger's usage row of the member or key grow; the record is added to
+// {w:W}:req with XADD MINID ~ (retention); the marker is set for a day. The
+// increments are summed over the batch in Lua tables and written once per
+// field (HINCRBY), the holds released with one HDEL and one ZREM, each key's
+// PEXPIRE sent once; markers and audit records are one command each per
+// settlement. A hold that expires is settled the same way at its estimate
+// with an error record of status 0. Alerts are crossings of billing low/atb
+// between the balance before and after each settlement (the first one's
+// "before" is the balance before the script's sweep); a crossing made by a
+// sweep inside Admit or Credits, which report no alerts, is left pending
+// (credits.pl, pa) for the next settlement or credit to report, so exactly
+// one call reports each.
 //
 // Vouchers live under their own tag {tg:v}, outside every workspace, so a
 // redeem is two scripts: the voucher is marked redeemed by the workspace
