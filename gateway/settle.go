@@ -36,10 +36,11 @@ var estimateReasons = [...]string{
 // (usageCost); when the body did not reach its end (cut, its client gone,
 // the drain at its bounds) what was read may be a start, such as
 // Anthropic's message_start with its placeholder output count, so the cost
-// is then at least the estimate. Without usage, a request whose estimate is not zero is
-// charged the estimate when its response was a success or was cut (the
-// upstream may have billed work it did not report), and nothing when the
-// upstream answered an error status in full or the gateway answered it.
+// is then at least the estimate. Without usage, a request whose estimate
+// is not zero is charged the estimate when its response was a success or
+// was cut (the upstream may have billed work it did not report), and
+// nothing when the upstream answered an error status in full or the
+// gateway answered it.
 func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended time.Time) {
 	s := &tk.out
 	*s = store.Settlement{Workspace: tk.ws, RequestID: tk.rid}
@@ -57,7 +58,7 @@ func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended ti
 	switch {
 	case res != nil && res.Found:
 		r.Tokens = store.Tokens(res.Tokens)
-		s.Cost = g.usageCost(tk, r.Model, res.Tokens)
+		s.Cost = g.usageCost(tk, r.Model, res.Model, res.Tokens)
 		if s.Cost < tk.estimate && incomplete(cause) && chargesEstimate(tk.status, cause) {
 			s.Cost = tk.estimate // what was seen may be a start (Anthropic's message_start)
 			g.met.SettledAtEstimate(estimateReasons[cause])
@@ -77,12 +78,14 @@ func incomplete(cause endCause) bool {
 }
 
 // usageCost returns what tokens cost for the request of tk whose record
-// names model: at the request's model's price, or, when the request named
-// none, at the price of the model the answer named. An answer whose model
-// has no price (or that names none) costs the estimate, the table's
-// DefaultRequest: an unpriced model never makes a request free while the
-// table refuses unknown models.
-func (g *Gateway) usageCost(tk *ticket, model string, t usage.Tokens) int64 {
+// names model and whose answer named answered: at the request's model's
+// price, or the price the table lists for answered when that is dearer (a
+// cheap name the upstream maps to a dear model is charged as the dear one);
+// when the request named no model, at the price of answered. An answer
+// whose model has no price (or that names none) then costs the estimate,
+// the table's DefaultRequest: an unpriced model never makes a request free
+// while the table refuses unknown models.
+func (g *Gateway) usageCost(tk *ticket, model, answered string, t usage.Tokens) int64 {
 	p, ok := tk.price, tk.priced
 	if !ok && model != "" {
 		p, ok = tk.tbl.Price(model)
@@ -94,6 +97,11 @@ func (g *Gateway) usageCost(tk *ticket, model string, t usage.Tokens) int64 {
 	var cost int64
 	if ok {
 		cost = meter.Cost(p, meter.Tokens(t))
+	}
+	if tk.priced && answered != "" && answered != tk.model {
+		if q, listed := tk.tbl.Listed(answered); listed {
+			cost = max(cost, meter.Cost(q, meter.Tokens(t)))
+		}
 	}
 	if tk.tbl != nil && cost == 0 && t.Total() > 0 {
 		g.unpriced(model)

@@ -125,6 +125,20 @@ func (t *Table) Price(model string) (ModelPrice, bool) {
 	if t == nil {
 		return ModelPrice{}, true
 	}
+	if p, ok := t.Listed(model); ok {
+		return p, true
+	}
+	return t.fallback, t.hasFallback
+}
+
+// Listed returns the prices the table lists for model: its exact entry,
+// else the longest matching prefix pattern. ok is false when neither
+// matches (the default of unknown_model: default is no listing of the
+// model), and on a nil Table. It does not allocate.
+func (t *Table) Listed(model string) (ModelPrice, bool) {
+	if t == nil {
+		return ModelPrice{}, false
+	}
 	if p, ok := t.exact[model]; ok {
 		return p, true
 	}
@@ -133,7 +147,7 @@ func (t *Table) Price(model string) (ModelPrice, bool) {
 			return t.prefixes[i].price, true
 		}
 	}
-	return t.fallback, t.hasFallback
+	return ModelPrice{}, false
 }
 
 // DefaultRequest returns what to hold, and to charge when its usage cannot

@@ -51,6 +51,26 @@ func TestDefaultRequestIsTheConfiguredHold(t *testing.T) {
 	}
 }
 
+// TestListedIgnoresTheDefault: the prices of a model the table lists (exact or pattern), never the unknown-model default, which says nothing of that model.
+func TestListedIgnoresTheDefault(t *testing.T) {
+	tb := table(t, "  unknown_model: default\n  default: {input: 9, output: 9}\n  models: {gpt-4o: {input: 2.5, output: 10}, \"claude-*\": {input: 1, output: 5}}\n")
+	if p, ok := tb.Listed("gpt-4o"); !ok || p.Input != 2_500_000 {
+		t.Fatalf("Listed(gpt-4o) = %+v, %v", p, ok)
+	}
+	if p, ok := tb.Listed("claude-haiku"); !ok || p.Output != 5_000_000 {
+		t.Fatalf("Listed(claude-haiku) = %+v, %v", p, ok)
+	}
+	if p, ok := tb.Listed("mistral"); ok || p != (ModelPrice{}) {
+		t.Fatalf("Listed(mistral) = %+v, %v; want not listed", p, ok)
+	}
+	if p, ok := tb.Price("mistral"); !ok || p.Input != 9_000_000 {
+		t.Fatalf("Price(mistral) = %+v, %v; want the default", p, ok)
+	}
+	if _, ok := (*Table)(nil).Listed("gpt-4o"); ok {
+		t.Fatal("metering off lists a model")
+	}
+}
+
 // TestPriceMatchesExactThenLongestPrefix: an exact entry beats any pattern, and the most specific pattern wins.
 func TestPriceMatchesExactThenLongestPrefix(t *testing.T) {
 	tb := table(t, docTable)
