@@ -141,6 +141,7 @@ type connSet struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 	cut   bool
+	live  inflight // tracked connections not yet removed, cut ones included
 }
 
 // add tracks c, or reports false once the set was cut.
@@ -154,13 +155,20 @@ func (s *connSet) add(c net.Conn) bool {
 		s.conns = make(map[net.Conn]struct{})
 	}
 	s.conns[c] = struct{}{}
+	s.live.add()
 	return true
 }
 
+// remove forgets c once its owner is done with it (for client connections:
+// after fasthttp has finished serving it, its response body closed).
 func (s *connSet) remove(c net.Conn) {
 	s.mu.Lock()
+	_, ok := s.conns[c]
 	delete(s.conns, c)
 	s.mu.Unlock()
+	if ok {
+		s.live.done()
+	}
 }
 
 func (s *connSet) isCut() bool {
@@ -169,14 +177,18 @@ func (s *connSet) isCut() bool {
 	return s.cut
 }
 
-// closeAll closes every tracked connection and refuses new ones.
+// closeAll closes every tracked connection and refuses new ones. The
+// connections stay tracked until removed, so live tells when their owners
+// have unwound.
 func (s *connSet) closeAll() {
 	s.mu.Lock()
 	s.cut = true
-	conns := s.conns
-	s.conns = nil
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
 	s.mu.Unlock()
-	for c := range conns {
+	for _, c := range conns {
 		_ = c.Close()
 	}
 }

@@ -407,7 +407,22 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	if err != nil {
 		g.clients.closeAll()
 		g.conns.closeAll()
-		<-g.drains.idle() // reads on cut connections fail at once
+		// Reads and writes on cut connections fail at once; wait for their
+		// requests to unwind, so that each has handed its settlement to the
+		// Settler before the caller closes it. The bound only guards
+		// against a handler that ignores a closed connection.
+		unwound := time.NewTimer(cutUnwind)
+		select {
+		case <-g.clients.live.idle():
+		case <-unwound.C:
+			g.log.Warn("gateway: connections still serving after being cut", "bound", cutUnwind)
+		}
+		unwound.Stop()
+		<-g.drains.idle()
 	}
 	return err
 }
+
+// cutUnwind bounds how long Shutdown waits, after cutting connections at
+// its deadline, for their requests to finish and submit their settlements.
+const cutUnwind = 5 * time.Second

@@ -195,13 +195,22 @@ func (a *app) shutdown() error {
 		errs = append(errs, a.settler.Close(sctx))
 		scancel()
 	}
-	errs = append(errs, a.admin.Shutdown(ctx))
+	// The grace may be spent by now (streams cut at its end): the admin
+	// listener and the alerts raised by the last settlements get a short
+	// bound of their own.
+	tctx, tcancel := context.WithTimeout(context.Background(), tailGrace)
+	defer tcancel()
+	errs = append(errs, a.admin.Shutdown(tctx))
 	if a.alerts != nil {
-		errs = append(errs, a.alerts.Close(ctx))
+		errs = append(errs, a.alerts.Close(tctx))
 	}
 	a.close()
 	return errors.Join(errs...)
 }
+
+// tailGrace bounds the last steps of shutdown, after the data plane and the
+// settlements: the admin listener and pending alert deliveries.
+const tailGrace = 5 * time.Second
 
 func (a *app) close() {
 	if a.demo != nil {
