@@ -24,8 +24,10 @@ func (s *Store) Settle(ctx context.Context, st *store.Settlement, r *store.Settl
 // transaction, shared with concurrent commits (bolt.DB.Batch: one fsync for
 // all of them), with the balance, caps, roll-ups and ledger rows summed
 // over the batch before they are put; memory changes only after the commit.
-// A concurrent settlement of a request this batch settles waits for it
-// and then reports Settled false, and so does a repeat inside the batch.
+// A batch that meets a hold another one is settling gives up its own
+// claims, waits for that one to end and claims again, so no two batches
+// wait for each other; the request is then settled before, and reports
+// Settled false, as a repeat inside the batch does.
 func (s *Store) SettleBatch(ctx context.Context, sts []*store.Settlement, rs []store.SettleResult) error {
 	if len(rs) < len(sts) {
 		return fmt.Errorf("embedded: %w: %d results for %d settlements", store.ErrInvalidSettlement, len(rs), len(sts))
@@ -44,11 +46,8 @@ func (s *Store) SettleBatch(ctx context.Context, sts []*store.Settlement, rs []s
 	if err := s.group(ctx, w, sts); err != nil {
 		return err
 	}
-	for i := range w.groups {
-		if err := s.claim(ctx, w, &w.groups[i], sts); err != nil {
-			w.release()
-			return err
-		}
+	if err := s.claimAll(ctx, w, sts); err != nil {
+		return err
 	}
 	if err := s.commit(w); err != nil {
 		return err
@@ -97,6 +96,17 @@ func (w *settleWork) free() {
 	w.plans = w.plans[:0]
 	w.disk.reset()
 	batchPool.Put(w)
+}
+
+// unplan drops every plan of w, whose claims are released.
+func (w *settleWork) unplan() {
+	for i := range w.groups {
+		g := &w.groups[i]
+		clear(g.ps)
+		g.ps = g.ps[:0]
+	}
+	clear(w.plans)
+	w.plans = w.plans[:0]
 }
 
 // newPlan returns a zeroed plan from w's backing store. Plans handed out

@@ -39,53 +39,69 @@ type capDelta struct {
 	spend int64
 }
 
-// claim plans the settlements of group g under its workspace's lock: up
-// to expireBatch expired holds first, then each settlement, claiming its
-// hold. When another batch is writing the hold of one, it waits for that
-// batch to end and goes on from there. A repeat of a request inside the
-// batch is planned without a hold: its write finds the marker the first
-// one left, so it charges nothing.
-func (s *Store) claim(ctx context.Context, w *settleWork, g *settleGroup, sts []*store.Settlement) error {
-	for i, first := 0, true; i < len(g.idx); first = false {
-		now := s.clock()
-		ws := g.ws
-		ws.mu.Lock()
-		if ws.deleted {
-			ws.mu.Unlock()
-			return fmt.Errorf("embedded: workspace %q: %w", g.id, store.ErrNotFound)
-		}
-		if first {
-			g.ps = ws.expired(w, g.ps, now, expireBatch, s.retention)
-		}
+// claimAll plans the settlements of every group of w, claiming their
+// holds. When one is being settled by another batch, it releases every
+// claim it made, waits for that batch to end and starts again: a batch
+// never waits while it keeps claims, so two batches cannot wait for each
+// other.
+func (s *Store) claimAll(ctx context.Context, w *settleWork, sts []*store.Settlement) error {
+	for {
 		var wait chan struct{}
-		for ; i < len(g.idx); i++ {
-			st := sts[g.idx[i]]
-			var h *hold
-			if st.RequestID != "" {
-				h = ws.money.holds[st.RequestID]
+		var err error
+		for i := range w.groups {
+			if wait, err = s.claim(w, &w.groups[i], sts); err != nil || wait != nil {
+				break
 			}
-			if h != nil && h.settling {
-				if !g.settles(h) {
-					wait = h.waiter()
-					break
-				}
-				h = nil
-			}
-			p := w.newPlan()
-			ws.plan(p, now, s.retention, st, h)
-			p.slot = g.idx[i]
-			g.ps = append(g.ps, p)
 		}
-		ws.mu.Unlock()
-		if wait != nil {
-			select {
-			case <-wait:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
+		if err == nil && wait == nil {
+			return nil
+		}
+		w.release()
+		w.unplan()
+		if err != nil {
+			return err
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	return nil
+}
+
+// claim plans the settlements of group g under its workspace's lock: up
+// to expireBatch expired holds first, then each settlement, claiming its
+// hold. It stops at a hold another batch is settling and returns a
+// channel closed when that one ends. A repeat of a request inside the
+// batch is planned without a hold: its write finds the marker the first
+// one left, so it charges nothing.
+func (s *Store) claim(w *settleWork, g *settleGroup, sts []*store.Settlement) (chan struct{}, error) {
+	now := s.clock()
+	ws := g.ws
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.deleted {
+		return nil, fmt.Errorf("embedded: workspace %q: %w", g.id, store.ErrNotFound)
+	}
+	g.ps = ws.expired(w, g.ps, now, expireBatch, s.retention)
+	for _, i := range g.idx {
+		st := sts[i]
+		var h *hold
+		if st.RequestID != "" {
+			h = ws.money.holds[st.RequestID]
+		}
+		if h != nil && h.settling {
+			if !g.settles(h) {
+				return h.waiter(), nil
+			}
+			h = nil
+		}
+		p := w.newPlan()
+		ws.plan(p, now, s.retention, st, h)
+		p.slot = i
+		g.ps = append(g.ps, p)
+	}
+	return nil, nil
 }
 
 // settles reports whether one of g's plans settles hold h.
