@@ -94,7 +94,7 @@ func (g *Gateway) settleCall(tk *ticket, c *toolCall, o mcp.ResultKind, cause en
 	}
 	c.settled = true
 	s := &tk.out
-	*s = store.Settlement{Workspace: tk.ws, RequestID: c.rid}
+	*s = store.Settlement{Workspace: tk.ws, RequestID: c.rid, Held: tk.held && c.rid == tk.rid} // a batch's other calls were not held
 	r := &s.Record
 	*r = store.RequestRecord{RequestID: c.rid, TokenID: tk.tokenID, MemberID: tk.memberID, Kind: tk.kind,
 		Method: tk.method, Route: tk.route, Upstream: tk.upstream, Tool: c.tool, ToolCall: true,

@@ -45,6 +45,7 @@ type ticket struct {
 	price    meter.ModelPrice
 	priced   bool  // price applies (the request named a model the table priced)
 	estimate int64 // the admission estimate in µc, charged when no usage can be read
+	held     bool  // the store held rid at admission (not Degraded): its settlement says so (store.Settlement.Held)
 	// unnamed marks a request with a body that names no model while
 	// pricing is on: admission held the table's DefaultRequest, which
 	// becomes its estimate once it is routed to an LLM upstream (unmetered).
@@ -155,6 +156,7 @@ func (g *Gateway) admitted(ctx *fasthttp.RequestCtx, st *state, name, rest []byt
 	tk.route = all[i:]
 	tk.kind = d.TokenKind.String()
 	tk.start = start
+	tk.held = !d.Degraded
 }
 
 // settleNow settles an admitted request that got no upstream body to read:

@@ -43,7 +43,7 @@ var estimateReasons = [...]string{
 // gateway answered it.
 func (g *Gateway) settle(tk *ticket, res *usage.Result, cause endCause, ended time.Time) {
 	s := &tk.out
-	*s = store.Settlement{Workspace: tk.ws, RequestID: tk.rid}
+	*s = store.Settlement{Workspace: tk.ws, RequestID: tk.rid, Held: tk.held}
 	r := &s.Record
 	*r = store.RequestRecord{RequestID: tk.rid, TokenID: tk.tokenID, MemberID: tk.memberID, Kind: tk.kind,
 		Method: tk.method, Route: tk.route, Upstream: tk.upstream, Model: tk.model, Status: tk.status,

@@ -30,10 +30,11 @@ var (
 // audit trail and webhooks. Store embeds it.
 //
 // Admission (Store.Admit) holds Request.Hold when it allows a request with
-// a RequestID: it adds Hold.Credits to the workspace's held credits and to
-// the held spend of every cap that applies in the current period, and
-// Hold.Input/Output to every token-per-minute counter that applies, all in
-// the same atomic step as the other checks. A hold that is not settled
+// a RequestID, a zero Hold included (its hold records only the request's
+// attribution and guards its settlement): it adds Hold.Credits to the
+// workspace's held credits and to the held spend of every cap that applies
+// in the current period, and Hold.Input/Output to every token-per-minute
+// counter that applies, all in the same atomic step as the other checks. A hold that is not settled
 // within the store's hold lifetime (Options of each backend, default 1 h)
 // expires: a later Admit or Settle of the workspace settles it at its
 // estimate (Cost = Hold.Credits, no tokens), attributed as recorded at
@@ -69,12 +70,16 @@ type Money interface {
 	// audit trail. The hour and the audit time come from the store's clock.
 	//
 	// It is idempotent on (workspace, RequestID): a second Settle of the
-	// same request changes nothing and reports Settled false. A Settle
-	// whose hold is unknown (never held: admission decided degraded, or
-	// RequestID was "") charges s.Cost without a hold, guarded by a marker
-	// kept for a day so that a retry still charges once; it counts against
-	// no cap or token counter, and usage, ledger and audit take their
-	// attribution from s.Record.
+	// same request changes nothing and reports Settled false. With s.Held
+	// (admission held the request) the hold's presence is the guard: the
+	// hold is gone once settled, and nothing of the request but its audit
+	// record outlives it; a Held settlement that finds no hold reports
+	// Settled false and charges nothing. Without s.Held (admission decided
+	// degraded, RequestID was "", or the settlement is an extra one beside
+	// the admitted request) it charges s.Cost, after releasing a hold of
+	// RequestID if there is one, guarded by a marker kept for a day so
+	// that a retry still charges once; usage, ledger and audit then take
+	// their attribution from s.Record.
 	Settle(ctx context.Context, s *Settlement, r *SettleResult) error
 	// SettleBatch settles each of s exactly as Settle would, in order, and
 	// writes r[i] for s[i]: r[i].Balance is the balance right after s[i],
@@ -214,7 +219,13 @@ func (t Tokens) OutputTotal() int64 { return t.Output + t.Reasoning }
 type Settlement struct {
 	Workspace string
 	RequestID string // the Request.RequestID its admission held under
-	Cost      int64  // micro-credits actually charged
+	// Held says that admission held RequestID: the decision was Allowed,
+	// not Degraded, with that RequestID. Then the hold alone makes Settle
+	// idempotent and no marker is kept (see Money.Settle). The zero value,
+	// for a request admission did not hold, is always safe: it costs a
+	// marker kept for a day.
+	Held bool
+	Cost int64 // micro-credits actually charged
 	// Record is appended to the audit trail (its At is set by the store) and
 	// gives the roll-up its dimensions and figures.
 	Record RequestRecord

@@ -175,17 +175,18 @@ func (ws *wsState) balanceAllows(r *limiter.Request, d *limiter.Decision) bool {
 // hold reserves r.Hold for an allowed request with a RequestID: it adds the
 // held tokens to every applicable per-minute counter and the held credits
 // and tokens to the workspace and every applicable cap, and keeps what
-// Settle needs. A zero Hold reserves nothing (Settle then charges without a
-// hold), so the allowed path without money does not allocate; a RequestID
-// already held reserves nothing more.
+// Settle needs. A zero Hold is held too: the hold is what makes its Settle
+// idempotent without a marker on disk (see store.Money.Settle). A
+// RequestID already held reserves nothing more.
 func (ws *wsState) hold(now time.Time, ttl time.Duration, r *limiter.Request, ts *tokenState, d *limiter.Decision, m *moneyCheck) {
-	if r.RequestID == "" || r.Hold == (limiter.Hold{}) || ws.money.holds[r.RequestID] != nil {
+	if r.RequestID == "" || ws.money.holds[r.RequestID] != nil {
 		return
 	}
 	// One allocation for the three strings that alias the request.
 	all := strings.Clone(r.RequestID + r.Upstream + r.Model)
 	id, rest := all[:len(r.RequestID)], all[len(r.RequestID):]
-	h := &hold{
+	h := ws.money.newHold()
+	*h = hold{
 		id: id, expires: now.Add(ttl), credits: r.Hold.Credits, tokens: r.Hold.Input + r.Hold.Output,
 		counted: m.counted, mode: ws.rec.Limits.TokenCount, bucket: limiter.BucketOf(now),
 		tokenID: ts.rec.ID, memberID: ts.rec.MemberID, kind: ts.rec.Kind.String(),

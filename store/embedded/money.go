@@ -23,9 +23,12 @@ import (
 // Holds are in memory only. They are made by this process's Admit and
 // settled by this process's Settle: the single process that held them is
 // the one that settles them, and a graceful shutdown settles the requests
-// in flight before Close. A crash loses the holds (their requests go
-// uncharged unless the gateway retries their Settle, which then charges
-// without a hold) but nothing settled.
+// in flight before Close. A crash loses the holds and the requests in
+// flight with them (uncharged: a Held settlement that finds no hold was
+// settled before) but nothing settled. Every request admitted with a
+// RequestID is held, a zero Hold too, so a held settlement needs no marker
+// on disk; only settlements admission did not hold (Settlement.Held false)
+// and holds settled on expiry put one.
 //
 // An expired hold (older than Options.HoldTTL) is settled at its estimate
 // by the next Settle or money read (Credits, Transactions, UsageRows,
@@ -42,8 +45,9 @@ const (
 )
 
 const (
-	// markerTTL is how long a settled request's id is kept to make a
-	// retried Settle change nothing.
+	// markerTTL is how long the id of a request settled without a hold
+	// (Settlement.Held false) is kept to make a retried Settle change
+	// nothing.
 	markerTTL = 24 * time.Hour
 	// capRetention is how long a monthly cap's counter is kept after its
 	// period ended.
@@ -52,6 +56,8 @@ const (
 	sweepBatch = 64
 	// expireBatch bounds the expired holds one Settle settles first.
 	expireBatch = 16
+	// spareHolds bounds the settled holds a workspace keeps for reuse.
+	spareHolds = 1024
 	// settleBatchDelay is how long a Settle waits for others to share its
 	// commit (bolt.DB.MaxBatchDelay): the fsync of a commit is shared by
 	// every Settle that arrives within it.
@@ -66,6 +72,10 @@ type moneyState struct {
 	tpm     limiter.Counter
 	caps    map[capKey]*capState
 	holds   map[string]*hold // by request id
+	// spare are settled holds kept for reuse, at most spareHolds, a shape
+	// chosen for speed: every metered request is held, and a hold is the
+	// largest allocation of an admission.
+	spare []*hold
 	// nextExpiry is at or before the earliest expiry of any hold; when it
 	// has passed, expiredHolds scans the holds and moves it on.
 	nextExpiry time.Time
@@ -149,5 +159,25 @@ func crossings(b store.Billing, before, after int64) store.CreditAlerts {
 	return store.CreditAlerts{
 		LowBalance: b.LowBalance > 0 && before >= b.LowBalance && after < b.LowBalance,
 		AutoTopUp:  b.AutoTopUpBelow > 0 && before >= b.AutoTopUpBelow && after < b.AutoTopUpBelow,
+	}
+}
+
+// newHold returns a hold to fill: a spare one, or a new one.
+func (m *moneyState) newHold() *hold {
+	if n := len(m.spare); n > 0 {
+		h := m.spare[n-1]
+		m.spare[n-1] = nil
+		m.spare = m.spare[:n-1]
+		return h
+	}
+	return new(hold)
+}
+
+// recycle keeps h, settled and gone from holds, for reuse; nothing may
+// refer to it any more.
+func (m *moneyState) recycle(h *hold) {
+	if len(m.spare) < spareHolds {
+		*h = hold{}
+		m.spare = append(m.spare, h)
 	}
 }

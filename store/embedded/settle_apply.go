@@ -3,8 +3,18 @@ package embedded
 // apply makes memory what write made the disk: it releases the hold and,
 // when the request was charged, moves the balance and the caps' spend by
 // the amounts written and corrects the per-minute token counters. The
-// caller holds ws.mu.
+// hold is then kept for reuse and p no longer refers to it. The caller
+// holds ws.mu.
 func (ws *wsState) apply(p *settlement) {
+	ws.charge(p)
+	if p.h != nil {
+		ws.money.recycle(p.h)
+		p.h = nil
+	}
+}
+
+// charge is apply but for the hold's reuse.
+func (ws *wsState) charge(p *settlement) {
 	if h := p.h; h != nil {
 		ws.money.held -= h.credits
 		for _, k := range h.caps[:h.ncaps] {

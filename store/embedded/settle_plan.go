@@ -12,10 +12,13 @@ import (
 // settlement is one settlement worked out under the workspace lock: what
 // to write, then what to apply to memory once written.
 type settlement struct {
-	ws        string
-	slot      int              // its index in the batch; -1 for an expired hold the batch settles first
-	st        store.Settlement // Record complete: At, RequestID, attribution
-	h         *hold            // nil: settled without a hold
+	ws   string
+	slot int              // its index in the batch; -1 for an expired hold the batch settles first
+	st   store.Settlement // Record complete: At, RequestID, attribution
+	h    *hold            // nil: settled without a hold
+	// again is set for a repeat of a request an earlier plan of the batch
+	// settles: it charges nothing.
+	again     bool
 	now, hour time.Time
 	retention time.Duration
 	billing   store.Billing
@@ -73,8 +76,7 @@ func (s *Store) claimAll(ctx context.Context, w *settleWork, sts []*store.Settle
 // to expireBatch expired holds first, then each settlement, claiming its
 // hold. It stops at a hold another batch is settling and returns a
 // channel closed when that one ends. A repeat of a request inside the
-// batch is planned without a hold: its write finds the marker the first
-// one left, so it charges nothing.
+// batch is planned without a hold and marked again, so it charges nothing.
 func (s *Store) claim(w *settleWork, g *settleGroup, sts []*store.Settlement) (chan struct{}, error) {
 	now := s.clock()
 	ws := g.ws
@@ -90,15 +92,16 @@ func (s *Store) claim(w *settleWork, g *settleGroup, sts []*store.Settlement) (c
 		if st.RequestID != "" {
 			h = ws.money.holds[st.RequestID]
 		}
+		again := false
 		if h != nil && h.settling {
 			if !g.settles(h) {
 				return h.waiter(), nil
 			}
-			h = nil
+			h, again = nil, true
 		}
 		p := w.newPlan()
 		ws.plan(p, now, s.retention, st, h)
-		p.slot = i
+		p.slot, p.again = i, again
 		g.ps = append(g.ps, p)
 	}
 	return nil, nil

@@ -81,7 +81,7 @@ func appendTimeKey(dst []byte, t time.Time) []byte {
 }
 
 // write records the settlements ps, all of one workspace, in tx: for each
-// not settled before (its marker), the balance, the caps' spend, the usage
+// not settled before (see guard), the balance, the caps' spend, the usage
 // roll-up, the ledger's usage row and the audit record; then it sweeps a
 // few expired records. The balance is read from the transaction, so each
 // plan's balance and alerts follow the commit order. bolt.DB.Batch may run
@@ -98,14 +98,11 @@ func (d *diskBatch) write(tx *bolt.Tx, ps []*settlement) error {
 	charged := false
 	for _, p := range ps {
 		p.fresh, p.balance, p.alerts, p.swept = false, bal, store.CreditAlerts{}, nil
-		if id := p.st.RequestID; id != "" {
-			fresh, err := d.markSettled(bk, id, p.now)
+		if fresh, err := d.guard(bk, p); err != nil || !fresh {
 			if err != nil {
 				return err
 			}
-			if !fresh {
-				continue
-			}
+			continue
 		}
 		before := bal
 		bal -= p.st.Cost
@@ -148,6 +145,22 @@ func openSettleBuckets(tx *bolt.Tx, id string) (settleBuckets, error) {
 		}
 	}
 	return bk, nil
+}
+
+// guard reports whether p charges: a repeat inside the batch does not; a
+// settlement admission held charges when its hold is there (the hold is
+// the guard: no marker is put), else it was settled before; any other is
+// guarded by a marker (markSettled).
+func (d *diskBatch) guard(bk settleBuckets, p *settlement) (bool, error) {
+	switch {
+	case p.again:
+		return false, nil
+	case p.st.Held:
+		return p.h != nil, nil
+	case p.st.RequestID == "":
+		return true, nil
+	}
+	return d.markSettled(bk, p.st.RequestID, p.now)
 }
 
 // markSettled records request id as settled at now, unless it already is

@@ -148,7 +148,9 @@ end
 -- Monthly caps in the current billing period: "spent + held + hold > cap",
 -- and a hold of nothing is refused when spent + held >= cap. The first that
 -- fails decides; its CapNotice marker is set once per cap and period.
-local hold = rid ~= '' and (hc > 0 or hin > 0 or hout > 0)
+-- Every request with an id is held, a zero hold included: the hold is what
+-- makes its settlement idempotent without a marker (see doc.go).
+local hold = rid ~= ''
 local ps, pe, capk, kmk
 if mcap > 0 or kcap > 0 or kmt > 0 or kmc > 0 or hold then
   ps, pe = period(now, num(w[11]))

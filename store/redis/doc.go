@@ -27,7 +27,8 @@
 //	{w:W}:holds:d          hash  request id -> "credits counted tokens bucket flags period kind mode expiry member token upstream model"
 //	{w:W}:cap:m:<memberID>:<period>, {w:W}:cap:k:<tokenID>:<period>   hash  s spent, h held (µc); n CapNotice marker
 //	{w:W}:cap:km:<tokenID>:<model>:<period>   hash  s, h (µc), ts, th (tokens); nc, nt markers
-//	{w:W}:stl:<requestID>  string  settled marker, kept a day
+//	{w:W}:stl:<requestID>  string  settled marker, kept a day; only for settlements admission did not hold
+//	                             (degraded admissions, extra settlements) and holds settled on expiry
 //	{w:W}:use:<hour>       hash  "<token>\t<member>\t<kind>\t<upstream>\t<model>\t<tool>\t<figure>" -> sum;
 //	                             figures n requests, c tool calls, e errors, i o r w x tokens (input, output,
 //	                             cached read and write, reasoning), m µc
@@ -116,7 +117,8 @@
 //     with HSETNX, the only write on a denial (besides settling expired
 //     holds, which changes no decision). Then the balance: NoCredits when
 //     hold credits > bal − held.
-//  7. When allowed with a request id and a hold that is not zero: HSETNX the
+//  7. When allowed with a request id, whatever the hold (a zero hold too:
+//     the hold is what makes the settlement idempotent): HSETNX the
 //     hold's record (a request id held already is not held twice), add its
 //     tokens to the current bucket of each token limit that applies, its
 //     credits and tokens to the held fields of the caps that apply and its
@@ -160,13 +162,16 @@
 // present and not expired, is released (credits, caps, and the token
 // counters corrected by actual − held in the hold's bucket if that bucket is
 // still in view, never below 0); when expired it is settled at its estimate
-// and the reply says not settled; with no hold, the marker {w:W}:stl:<id>
-// says whether it was settled before, and a request settled earlier in the
-// batch is not settled again. The cost leaves the balance and joins the
+// and the reply says not settled; with no hold, a settlement that says
+// admission held it (store.Settlement.Held) was settled before, and for
+// one that does not the marker {w:W}:stl:<id> says whether it was; a
+// request settled earlier in the batch is not settled again. The cost leaves the balance and joins the
 // spend counters of the hold's period (else the current one) for the member
 // or key and, with a model, the token and model; the hour's roll-up and the
 // ledger's usage row of the member or key grow; the record is added to
-// {w:W}:req with XADD MINID ~ (retention); the marker is set for a day. The
+// {w:W}:req with XADD MINID ~ (retention); the marker is set for a day,
+// only for a settlement that was not held (or a hold settled on expiry),
+// so a request admission held leaves nothing behind but its audit entry. The
 // increments are summed over the batch in Lua tables and written once per
 // field (HINCRBY), the holds released with one HDEL and one ZREM, each key's
 // PEXPIRE sent once; markers and audit records are one command each per

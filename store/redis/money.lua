@@ -340,9 +340,9 @@ local function settler()
   -- finish settles request rid at cost into A: it releases hold h (nil
   -- without one), charges the balance, counts the spend in the hold's
   -- period (else the current one, from anchor), rolls up the usage,
-  -- appends the audit record and marks rid settled for a day. r holds the
-  -- record's figures.
-  local function finish(A, tag, now, ret, rid, h, cost, r, anchor)
+  -- appends the audit record and, when mark is true, marks rid settled
+  -- for a day. r holds the record's figures.
+  local function finish(A, tag, now, ret, rid, h, cost, r, anchor, mark)
     local toks = r.tin + r.cr + r.cw + r.tout + r.rs
     if h then
       release(A, tag, now, rid, h, counted(h.tc, r.tin + r.cr + r.cw, r.tout + r.rs))
@@ -354,7 +354,7 @@ local function settler()
     inc(A, A.ck, 'bal', -cost)
     usage(A, tag, now, r, cost)
     audit(A, tag, now, ret, r, cost)
-    if rid ~= '' then redis.call('SET', tag .. ':stl:' .. rid, '1', 'PX', MARKTTL) end
+    if mark and rid ~= '' then redis.call('SET', tag .. ':stl:' .. rid, '1', 'PX', MARKTTL) end
   end
 
   -- expire settles hold h (parsed) of request id at its estimate into A,
@@ -365,7 +365,7 @@ local function settler()
     local r = {rid = id, tok = h.tok, mem = h.mem, kind = kind, knum = h.kind, up = h.up, model = h.model,
       tool = '', method = '', route = '', status = 0, lat = 0, call = 0, err = 1, tin = 0, tout = 0, cr = 0,
       cw = 0, rs = 0}
-    finish(A, tag, now, ret, id, h, h.hc, r, 0)
+    finish(A, tag, now, ret, id, h, h.hc, r, 0, true)
   end
 
   -- sweep settles at most n holds expired at now, skipping request skip,

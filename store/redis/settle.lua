@@ -6,13 +6,16 @@
 -- settle_pack.go): request id or "", cost (µc), token id, member id, kind
 -- ("member" or "key"), upstream, model, tool, 1 for a tool call, 1 for an
 -- error, tokens input, output, cached read, cached write, reasoning, the
--- record's request id, method, route, status, latency (ns).
+-- record's request id, method, route, status, latency (ns), 1 when
+-- admission held the request (store.Settlement.Held).
 -- Reply: "-1" when the workspace does not exist, else for each settlement
 -- in order "settled balance low auto" (settled 0 when its request was
 -- settled before, by an earlier call or earlier in this one), all
 -- space-separated.
--- Idempotence: the hold's presence, else the marker {w:W}:stl:<rid>, which
--- finish sets for a day. A hold left by a re-admission under a settled id
+-- Idempotence: the hold's presence; a held settlement (Held) that finds
+-- none was settled before. A settlement that was not held is guarded by
+-- the marker {w:W}:stl:<rid>, which finish sets for a day; so is a hold
+-- settled at its estimate on expiry. A hold left by a re-admission under a settled id
 -- is settled, not ignored, so it is never charged at its estimate later. A
 -- hold past its expiry is settled at its estimate and settled is 0,
 -- whether or not a sweep came first.
@@ -72,7 +75,7 @@ for i = 1, n do
   if i == 1 then from = before end
   local h
   if s then h = S.parse_hold(s) end
-  if rid ~= '' and (seen[rid] or (not s and marked[rid])) then
+  if rid ~= '' and (seen[rid] or (not s and (marked[rid] or f[21] == 1))) then
     done = 0
   elseif h and h.exp <= now then
     -- Its hold expired: settled at its estimate, as a sweep would have.
@@ -84,7 +87,7 @@ for i = 1, n do
     local r = {tok = f[3], mem = f[4], kind = f[5], knum = knum, up = f[6], model = f[7], tool = f[8], call = f[9],
       err = f[10], tin = f[11], tout = f[12], cr = f[13], cw = f[14], rs = f[15], rid = f[16], method = f[17],
       route = f[18], status = f[19], lat = f[20]}
-    S.finish(A, tag, now, ret, rid, h, cost, r, anchor)
+    S.finish(A, tag, now, ret, rid, h, cost, r, anchor, f[21] ~= 1)
   end
   if rid ~= '' then seen[rid] = true end
   local after = bal + S.sum(A, ck, 'bal')

@@ -10,13 +10,14 @@ import (
 
 // settleFields is the length of the MessagePack array of one settlement
 // (settle.lua reads it with cmsgpack.unpack).
-const settleFields = 20
+const settleFields = 21
 
 // appendSettlement appends st as settle.lua's ARGV of one settlement: a
 // MessagePack array of its request id, cost, the record's token id,
 // member id, kind, upstream, model, tool, tool call and error (1 or 0),
 // tokens input, output, cached read, cached write and reasoning, request
-// id, method, route, status and latency (ns). One binary-safe string per
+// id, method, route, status, latency (ns) and Held (1 or 0). One
+// binary-safe string per
 // settlement, a shape chosen for speed: Redis parses one argument instead
 // of twenty, and the script decodes it in C.
 func appendSettlement(dst []byte, st *store.Settlement) []byte {
@@ -40,7 +41,8 @@ func appendSettlement(dst []byte, st *store.Settlement) []byte {
 		dst = packStr(dst, s)
 	}
 	dst = packInt(dst, int64(rec.Status))
-	return packInt(dst, int64(rec.Latency))
+	dst = packInt(dst, int64(rec.Latency))
+	return packInt(dst, b2i(st.Held))
 }
 
 // packStr appends s as a MessagePack str.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tollgate-dev/tollgate/internal/redistest"
+	"github.com/tollgate-dev/tollgate/limiter"
 	"github.com/tollgate-dev/tollgate/store"
 	redisstore "github.com/tollgate-dev/tollgate/store/redis"
 )
@@ -69,5 +70,49 @@ func TestSettleBatchRefusesBadInput(t *testing.T) {
 	}
 	if c, err := s.Credits(ctx, f.ws); err != nil || c.Balance != 1000*store.MicroPerCredit {
 		t.Fatalf("credits %+v, %v: want the 1000 credits untouched", c, err)
+	}
+}
+
+// TestHeldSettleLeavesNoMarker: a request admission held, a free one (zero
+// hold) or a priced one, leaves no key of its own once settled (no marker,
+// no hold) and a retry still charges nothing, because a marker per request
+// kept for a day was most of Redis's memory at a steady request rate.
+func TestHeldSettleLeavesNoMarker(t *testing.T) {
+	srv := redistest.Start(t)
+	s := open(t, srv, redisstore.Options{})
+	f := seedMoney(t, s)
+	c := rawClient(t, srv)
+	ctx := context.Background()
+	for _, h := range []limiter.Hold{{}, {Credits: 100, Input: 10, Output: 10}} {
+		rid := newRID()
+		if d := f.admitHold(t, s, f.key, rid, h); d.Outcome != limiter.Allowed {
+			t.Fatalf("admit holding %+v: %+v", h, d)
+		}
+		st := store.Settlement{Workspace: f.ws, RequestID: rid, Held: true, Cost: 90, Record: store.RequestRecord{
+			RequestID: rid, TokenID: f.key.ID, Kind: "key", Upstream: f.upstream, Model: moneyModel, Status: 200}}
+		var r store.SettleResult
+		must(t, s.Settle(ctx, &st, &r))
+		if !r.Settled {
+			t.Fatalf("settle of a hold of %+v: %+v, want settled", h, r)
+		}
+		before := r.Balance
+		must(t, s.Settle(ctx, &st, &r))
+		if r.Settled || r.Balance != before {
+			t.Fatalf("retry: %+v, want not settled at %d", r, before)
+		}
+		keys, err := c.Keys(ctx, "*"+rid+"*").Result()
+		must(t, err)
+		if len(keys) != 0 {
+			t.Fatalf("keys of request %s left after its settlement: %v", rid, keys)
+		}
+		if n, err := c.HLen(ctx, "{w:"+f.ws+"}:holds:d").Result(); err != nil || n != 0 {
+			t.Fatalf("holds left: %d %v", n, err)
+		}
+	}
+	// A settlement admission did not hold keeps its marker for a day.
+	rid := newRID()
+	f.settle(t, s, f.key, rid, 90, store.Tokens{})
+	if n, err := c.Exists(ctx, "{w:"+f.ws+"}:stl:"+rid).Result(); err != nil || n != 1 {
+		t.Fatalf("marker of an unheld settlement: %d %v, want kept", n, err)
 	}
 }

@@ -23,6 +23,7 @@ var moneyCases = []struct {
 	{"HoldAndSettleExact", testHoldSettleExact},
 	{"SettleIsIdempotent", testSettleIdempotent},
 	{"SettleWithoutHoldChargesOnce", testSettleWithoutHold},
+	{"HeldSettleGuardedByHold", testHeldSettleGuardedByHold},
 	{"NoCreditsWhenEstimateExceedsAvailable", testNoCredits},
 	{"ZeroEstimateRefusedOnlyBelowZero", testZeroEstimate},
 	{"EmptyRequestIDHoldsNothing", testEmptyRequestID},
