@@ -150,7 +150,10 @@ func NewSettler(st SettleStore, o SettlerOptions) *Settler {
 // Submit queues x, settled at ended (the end of its response, for the lag
 // metric). It copies x, so the caller may reuse it at once; x's strings
 // must not change afterwards (the store may keep them). It waits only when
-// the queue is full. After Close it stores x itself, once, and logs it.
+// the queue is full, and never past Close: after Close (or once Close gave
+// up and stopped the workers while it waited) it stores x itself, once,
+// within Timeout, and logs it; a settlement the store still refuses then
+// is logged as not stored.
 func (s *Settler) Submit(x *store.Settlement, ended time.Time) {
 	j := jobPool.Get().(*job)
 	j.s, j.ended = *x, ended
@@ -170,7 +173,14 @@ func (s *Settler) Submit(x *store.Settlement, ended time.Time) {
 		if s.o.Observer != nil {
 			s.o.Observer.SettleQueueFull()
 		}
-		s.queue <- j
+		select {
+		case s.queue <- j:
+		case <-s.stop:
+			// Close gave up and stopped the workers: nothing drains the
+			// queue any more, so store it here, bounded by Timeout.
+			s.add(-1)
+			s.settleLate(j)
+		}
 	}
 }
 
@@ -401,6 +411,9 @@ func (s *Settler) settleLate(j *job) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.o.Timeout)
 	defer cancel()
 	if err := s.st.SettleBatch(ctx, []*store.Settlement{&j.s}, res[:]); err != nil {
+		if s.o.Observer != nil {
+			s.o.Observer.SettleFailed()
+		}
 		s.o.Logger.Error("meter: settlement not stored at shutdown", "request_id", j.s.RequestID,
 			"workspace", j.s.Workspace, "cost", j.s.Cost, "err", err)
 		return

@@ -284,3 +284,38 @@ type collectorFunc func(chan<- prometheus.Metric)
 
 func (f collectorFunc) Describe(chan<- *prometheus.Desc)    {}
 func (f collectorFunc) Collect(ch chan<- prometheus.Metric) { f(ch) }
+
+// TestSubmitBlockedOnFullQueueReturnsAfterClose: a Submit waiting for room
+// in a full queue when Close gives up (its context ended, the workers
+// stopped) stores its settlement itself, within Timeout, instead of
+// blocking the data plane forever on a queue nobody drains.
+func TestSubmitBlockedOnFullQueueReturnsAfterClose(t *testing.T) {
+	var calls atomic.Int64
+	dead := meter.SettleFunc(func(context.Context, *store.Settlement, *store.SettleResult) error {
+		calls.Add(1)
+		return errors.New("store unreachable")
+	})
+	reg := prometheus.NewRegistry()
+	st := meter.NewSettler(dead, meter.SettlerOptions{Workers: 1, Batch: 1, MaxQueue: 1, MinBackoff: time.Millisecond,
+		Observer: metrics.New(reg)})
+	m := newMoney(t, 0, store.Billing{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 3 { // one in the worker, one queued, the third waits for room
+			st.Submit(m.settlement(i, 1), time.Now())
+		}
+	}()
+	full := counter(t, reg, "tollgate_settle_queue_full_total")
+	eventually(t, "a full queue", func() bool { return testutil.ToFloat64(full) >= 1 })
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := st.Close(ctx); !errors.Is(err, meter.ErrUnsettled) {
+		t.Fatalf("Close = %v, want ErrUnsettled", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Submit still blocked 30 s after Close gave up")
+	}
+}
