@@ -38,7 +38,7 @@ func TestEstimate(t *testing.T) {
 		{"one choice", "gpt-4o", 4000, 100, 1, Estimate{Credits: 2_500 + 1_200, Input: 1000, Output: 100}, true},
 		{"negative choices count as one", "gpt-4o", 4000, 100, -7, Estimate{Credits: 2_500 + 1_200, Input: 1000, Output: 100}, true},
 		{"choices are capped", "gpt-4o", 0, 1, 1 << 40, Estimate{Credits: 12 * MaxChoices, Input: 0, Output: MaxChoices}, true},
-		{"huge max_tokens saturates", "gpt-4o", 0, math.MaxInt64, 0, Estimate{Credits: math.MaxInt64, Input: 0, Output: math.MaxInt64}, true},
+		{"huge max_tokens saturates", "gpt-4o", 0, math.MaxInt64, 0, Estimate{Credits: MaxCost, Input: 0, Output: math.MaxInt64}, true},
 	}
 	for _, tc := range tests {
 		got, ok := tb.Estimate(tc.model, tc.body, tc.maxTokens, tc.choices)

@@ -1,10 +1,10 @@
 package meter
 
 import (
-	"math"
 	"math/bits"
 
 	"github.com/tollgate-dev/tollgate/meter/usage"
+	"github.com/tollgate-dev/tollgate/store"
 )
 
 // Tokens counts the tokens of one response by kind, as package usage reads
@@ -13,10 +13,16 @@ import (
 // price.
 type Tokens = usage.Tokens
 
+// MaxCost is the largest cost of one request, in µc (2^50, about 1.1e9
+// credits, store.MaxSettlementCost): Cost saturates at it, so that the
+// store never refuses a settlement for its cost and no sum overflows.
+const MaxCost = store.MaxSettlementCost
+
 // Cost returns what t costs at p, in µc: the sum of each kind's tokens at its
 // price per 1M tokens, rounded up to a whole µc once, on the sum. It computes
-// in 128 bits, so no product overflows; a cost above math.MaxInt64 µc is
-// math.MaxInt64. Negative counts and prices count as zero.
+// in 128 bits, so no product overflows; a cost above MaxCost is MaxCost
+// (the Settler logs such a settlement). Negative counts and prices count as
+// zero.
 func Cost(p ModelPrice, t Tokens) int64 {
 	var s sum
 	s.add(t.Input, p.Input)
@@ -46,18 +52,15 @@ func (s *sum) add(n, price int64) {
 	s.over = s.over || c != 0
 }
 
-// perMillionUp returns ceil(sum / 1e6), saturated at math.MaxInt64.
+// perMillionUp returns ceil(sum / 1e6), saturated at MaxCost.
 func (s *sum) perMillionUp() int64 {
 	const million = 1_000_000
 	if s.over || s.hi >= million { // the quotient would not fit in 64 bits
-		return math.MaxInt64
+		return MaxCost
 	}
 	q, r := bits.Div64(s.hi, s.lo, million)
-	if q >= math.MaxInt64 {
-		return math.MaxInt64
-	}
 	if r != 0 {
 		q++
 	}
-	return int64(q)
+	return int64(min(q, MaxCost))
 }

@@ -3,6 +3,8 @@ package meter
 import (
 	"math"
 	"testing"
+
+	"github.com/tollgate-dev/tollgate/meter/usage"
 )
 
 // TestCostIsExactAndRoundsUpOnce: every µc is charged, and rounding happens on the sum, not per kind.
@@ -25,12 +27,16 @@ func TestCostIsExactAndRoundsUpOnce(t *testing.T) {
 		{"round once on the sum", ModelPrice{Input: 500_000, Output: 500_000, CachedRead: 500_000}, Tokens{Input: 1, Output: 1, CachedRead: 1}, 2},
 		{"negative counts are zero", gpt4o, Tokens{Input: -1_000_000, Output: 1_000_000}, 10_000_000},
 		{"negative prices are zero", ModelPrice{Input: -5, Output: 1_000_000}, Tokens{Input: 1_000_000, Output: 1}, 1},
-		// 9.2e18 tokens at 1e12 µc per 1M is 9.2e24 µc: saturates instead of wrapping negative.
-		{"overflow saturates", ModelPrice{Input: 1_000_000_000_000}, Tokens{Input: math.MaxInt64}, math.MaxInt64},
+		// 9.2e18 tokens at 1e12 µc per 1M is 9.2e24 µc: saturates at MaxCost instead of wrapping negative.
+		{"overflow saturates", ModelPrice{Input: 1_000_000_000_000}, Tokens{Input: math.MaxInt64}, MaxCost},
 		{"every kind at the maximum", ModelPrice{math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64, math.MaxInt64},
-			Tokens{Input: math.MaxInt64, Output: math.MaxInt64, CachedRead: math.MaxInt64, CachedWrite: math.MaxInt64, Reasoning: math.MaxInt64}, math.MaxInt64},
+			Tokens{Input: math.MaxInt64, Output: math.MaxInt64, CachedRead: math.MaxInt64, CachedWrite: math.MaxInt64, Reasoning: math.MaxInt64}, MaxCost},
 		// MaxInt64 tokens at 1 µc per 1M: a product past 64 bits, a quotient that still fits.
 		{"128-bit product", ModelPrice{Input: 1}, Tokens{Input: math.MaxInt64}, math.MaxInt64/1_000_000 + 1},
+		// The reviewer's o1-pro upstream answering 2^53 tokens each way: 6.75e18 µc, capped at 2^50.
+		{"absurd usage stops at MaxCost", ModelPrice{Input: 150_000_000, Output: 600_000_000}, Tokens{Input: 1 << 53, Output: 1 << 53}, MaxCost},
+		// Usage as package usage clamps it (2^31−1 per kind) at o1-pro prices stays well below MaxCost.
+		{"clamped usage is exact", ModelPrice{Input: 150_000_000, Output: 600_000_000}, Tokens{Input: usage.MaxCount, Output: usage.MaxCount}, 750 * usage.MaxCount},
 		{"large but exact", ModelPrice{Input: 1_000_000_000_000}, Tokens{Input: 9_000_000}, 9_000_000_000_000},
 	}
 	for _, tc := range tests {

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tollgate-dev/tollgate/meter/usage"
 	"github.com/tollgate-dev/tollgate/notify"
 	"github.com/tollgate-dev/tollgate/store"
 )
@@ -103,6 +104,7 @@ type Settler struct {
 	idle    chan struct{} // closed when pending drops to 0; nil when nobody waits
 	closed  atomic.Bool
 	full    atomic.Bool // the queue is at its bound (for one log line per episode)
+	clamped atomic.Bool // a clamped token count was logged
 }
 
 // job is one queued settlement and when its response ended.
@@ -391,16 +393,37 @@ func (s *Settler) backoff(attempt int) time.Duration {
 	return d - rand.N(d/4+1)
 }
 
-// done records a stored settlement and raises the alerts it reported.
+// done records a stored settlement and raises the alerts it reported,
+// whatever Settled says: a settlement that charged nothing (settled
+// before, or its hold expired) can still report a crossing the store found
+// on its way, such as an expired hold's, and the store reports each
+// crossing once.
 func (s *Settler) done(j *job, res *store.SettleResult) {
+	if res.LowBalance || res.AutoTopUp {
+		s.creditAlerts(j.s.Workspace, res)
+	}
 	if !res.Settled {
-		return // settled before: counted and alerted then
+		return // settled before: counted then
 	}
 	if s.o.Observer != nil {
 		s.o.Observer.Settled(j.s.Record.Model, j.s.Record.Tokens, j.s.Cost, s.o.Now().Sub(j.ended))
 	}
-	if res.LowBalance || res.AutoTopUp {
-		s.creditAlerts(j.s.Workspace, res)
+	s.noteCapped(&j.s)
+}
+
+// noteCapped logs a settlement whose cost reached MaxCost or one of whose
+// token counts reached usage.MaxCount: figures only a broken or hostile
+// upstream reports, charged at the cap. The cost is logged each time, the
+// tokens once per Settler.
+func (s *Settler) noteCapped(x *store.Settlement) {
+	t := x.Record.Tokens
+	if x.Cost >= MaxCost {
+		s.o.Logger.Warn("meter: settlement cost capped", "request_id", x.RequestID, "workspace", x.Workspace,
+			"model", x.Record.Model, "cost", x.Cost)
+	}
+	if max(t.Input, t.Output, t.CachedRead, t.CachedWrite, t.Reasoning) >= usage.MaxCount && !s.clamped.Swap(true) {
+		s.o.Logger.Warn("meter: upstream reported a token count at or past the clamp (logged once)",
+			"request_id", x.RequestID, "workspace", x.Workspace, "model", x.Record.Model, "clamp", usage.MaxCount)
 	}
 }
 

@@ -12,6 +12,19 @@ import (
 // of money in the store is an integer number of micro-credits (µc).
 const MicroPerCredit = 1_000_000
 
+// MaxSettlementCost is the largest Settlement.Cost a store records, in µc
+// (2^50, about 1.1e9 credits): far above any real request, and far enough
+// below 2^63 that balances and spend summed from many settlements cannot
+// overflow, and below 2^53 so that Lua's doubles hold it exactly. A larger
+// cost is refused with ErrInvalidSettlement.
+const MaxSettlementCost = 1 << 50
+
+// MaxSettlementTokens is the largest token count of one category of a
+// settlement's Record.Tokens that a store records (2^31 − 1). A larger (or
+// negative) count is refused with ErrInvalidSettlement; the meter clamps
+// what upstreams report to it.
+const MaxSettlementTokens = 1<<31 - 1
+
 // Errors of the money methods.
 var (
 	// ErrVoucherUsed reports a voucher that was already redeemed.
@@ -20,7 +33,9 @@ var (
 	ErrVoucherExpired = errors.New("store: voucher expired")
 	// ErrInvalidSettlement is wrapped by the error of a Settle or
 	// SettleBatch refused for its input (a negative cost or token count, a
-	// dimension the store cannot record, fewer results than settlements),
+	// cost above MaxSettlementCost or a token count above
+	// MaxSettlementTokens, a dimension the store cannot record, fewer
+	// results than settlements),
 	// which no retry can fix; nothing of the call was applied.
 	ErrInvalidSettlement = errors.New("store: invalid settlement")
 )

@@ -45,7 +45,8 @@ func TestParseJSONInvalidBodyIsZero(t *testing.T) {
 func TestCountsAreClampedIntegers(t *testing.T) {
 	for in, want := range map[string]int64{
 		`12`: 12, `0`: 0, `-3`: 0, `12.9`: 12, `1e3`: 1000, `1E+2`: 100, `-0`: 0, `2e-1`: 0,
-		`9007199254740991`: MaxCount - 1, `9007199254740993`: MaxCount, `1e30`: MaxCount,
+		`2147483646`: MaxCount - 1, `2147483647`: MaxCount, `2147483648`: MaxCount, `9007199254740993`: MaxCount, `1e30`: MaxCount,
+		`9999999999999999`: MaxCount, `2.5e9`: MaxCount,
 		`99999999999999999999999`: MaxCount, `1e400`: MaxCount, `"12"`: 0, `null`: 0, `true`: 0, `{}`: 0,
 	} {
 		var r Result

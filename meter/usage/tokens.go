@@ -12,10 +12,12 @@ type Tokens struct {
 	Reasoning   int64 // reasoning (thinking) tokens, billed as output but reported apart
 }
 
-// MaxCount is the largest token count taken from a response (2^53). A larger
-// number is read as MaxCount: it can only come from a broken upstream, and
-// the cap keeps every sum of counts far from overflowing.
-const MaxCount = 1 << 53
+// MaxCount is the largest token count taken from a response for one
+// category (2^31 − 1, store.MaxSettlementTokens). A larger number is read
+// as MaxCount: it can only come from a broken or hostile upstream, and the
+// cap keeps every sum of counts, and their cost, far from overflowing, so
+// the store never refuses a settlement for its tokens.
+const MaxCount = 1<<31 - 1
 
 // Total returns the number of tokens in all categories.
 func (t Tokens) Total() int64 { return t.InputTotal() + t.OutputTotal() }

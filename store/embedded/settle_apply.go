@@ -32,14 +32,14 @@ func (ws *wsState) charge(p *settlement) {
 	if !p.fresh {
 		return
 	}
-	ws.money.balance -= p.st.Cost
+	ws.money.balance = subSat(ws.money.balance, p.st.Cost)
 	for _, c := range p.caps[:p.ncaps] {
 		st := ws.money.caps[c.key]
 		if st == nil {
 			st = &capState{}
 			ws.money.caps[c.key] = st
 		}
-		st.spent += c.spend
+		st.spent = addSat(st.spent, c.spend)
 	}
 	if h := p.h; h != nil {
 		for _, c := range h.tpm[:h.ntpm] {

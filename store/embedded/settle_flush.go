@@ -19,7 +19,7 @@ func (d *diskBatch) flush(bk settleBuckets) error {
 		d.scratch = appendCapDiskKey(d.scratch[:0], c.key)
 		v := d.take(9)
 		copy(v, bk.caps.Get(d.scratch))
-		binary.BigEndian.PutUint64(v, binary.BigEndian.Uint64(v)+uint64(c.spend))
+		binary.BigEndian.PutUint64(v, uint64(addSat(int64(binary.BigEndian.Uint64(v)), c.spend)))
 		if err := bk.caps.Put(d.scratch, v); err != nil {
 			return err
 		}
@@ -46,7 +46,7 @@ func (d *diskBatch) putUsage(b *bolt.Bucket, s *usageSum) error {
 	v := d.take(8 * usageFieldN)
 	for i, n := range s.add {
 		if old != nil {
-			n += int64(binary.BigEndian.Uint64(old[8*i:]))
+			n = addSat(n, int64(binary.BigEndian.Uint64(old[8*i:])))
 		}
 		binary.BigEndian.PutUint64(v[8*i:], uint64(n))
 	}
@@ -81,7 +81,7 @@ func putLedgerUsage(b *bolt.Bucket, l *ledgerSum) error {
 			return fmt.Errorf("decode ledger row %q: %w", key, err)
 		}
 	}
-	tx.Amount -= l.cost
+	tx.Amount = subSat(tx.Amount, l.cost)
 	return putJSON(b, key, &tx)
 }
 

@@ -105,7 +105,7 @@ func (d *diskBatch) write(tx *bolt.Tx, ps []*settlement) error {
 			continue
 		}
 		before := bal
-		bal -= p.st.Cost
+		bal = subSat(bal, p.st.Cost)
 		p.fresh, p.balance, p.alerts, charged = true, bal, crossings(p.billing, before, bal), true
 		d.add(p)
 		if err := d.putRequest(bk.requests, &p.st.Record); err != nil {
@@ -196,7 +196,7 @@ func (d *diskBatch) add(p *settlement) {
 func (d *diskBatch) addCap(c capDelta) {
 	for i := range d.caps {
 		if d.caps[i].key == c.key {
-			d.caps[i].spend += c.spend
+			d.caps[i].spend = addSat(d.caps[i].spend, c.spend)
 			return
 		}
 	}
@@ -221,7 +221,7 @@ func (d *diskBatch) addUsage(key []byte, rec *store.RequestRecord, cost int64) {
 	add := [usageFieldN]int64{1, b2i(rec.ToolCall), b2i(rec.Error), t.Input, t.Output, t.CachedRead, t.CachedWrite,
 		t.Reasoning, cost}
 	for i, v := range add {
-		s.add[i] += v
+		s.add[i] = addSat(s.add[i], v)
 	}
 }
 
@@ -241,7 +241,7 @@ func (d *diskBatch) addLedger(hour time.Time, rec *store.RequestRecord, cost int
 	}
 	for i := range d.ledger {
 		if l := &d.ledger[i]; l.member == member && l.who == who && l.hour.Equal(hour) {
-			l.cost += cost
+			l.cost = addSat(l.cost, cost)
 			return
 		}
 	}

@@ -197,8 +197,10 @@ func (b *settleBatch) run(p *pipeliner) bool {
 }
 
 // checkSettlement refuses a settlement the store cannot record: an unknown
-// workspace id, a negative cost or token count, or a dimension that holds
-// a tab (the roll-up's field separator).
+// workspace id, a negative cost or token count, a cost above
+// store.MaxSettlementCost or a token count above store.MaxSettlementTokens
+// (so that no sum in settle.lua overflows), or a dimension that holds a
+// tab (the roll-up's field separator).
 func checkSettlement(st *store.Settlement) error {
 	if st == nil {
 		return fmt.Errorf("%w: nil settlement", store.ErrInvalidSettlement)
@@ -209,6 +211,10 @@ func checkSettlement(st *store.Settlement) error {
 	t := st.Record.Tokens
 	if st.Cost < 0 || t.Input < 0 || t.Output < 0 || t.CachedRead < 0 || t.CachedWrite < 0 || t.Reasoning < 0 {
 		return fmt.Errorf("%w %q: negative cost %d or tokens %+v", store.ErrInvalidSettlement, st.RequestID, st.Cost, t)
+	}
+	if st.Cost > store.MaxSettlementCost || max(t.Input, t.Output, t.CachedRead, t.CachedWrite, t.Reasoning) > store.MaxSettlementTokens {
+		return fmt.Errorf("%w %q: cost %d µc or tokens %+v above the maxima (%d µc, %d tokens per category)",
+			store.ErrInvalidSettlement, st.RequestID, st.Cost, t, store.MaxSettlementCost, store.MaxSettlementTokens)
 	}
 	if len(st.RequestID) > 256 {
 		return fmt.Errorf("%w: request id of %d bytes: want at most 256", store.ErrInvalidSettlement, len(st.RequestID))

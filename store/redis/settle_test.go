@@ -29,7 +29,7 @@ func TestSettlePacksAnyBytes(t *testing.T) {
 		sts = append(sts, &store.Settlement{Workspace: f.ws, RequestID: rid, Cost: 1 << 40, Record: store.RequestRecord{
 			RequestID: rid, TokenID: f.key.ID, MemberID: f.key.MemberID, Kind: "key", Method: "M E\x00",
 			Route: route, Upstream: f.upstream, Model: "m", Tool: "t", ToolCall: true, Status: 599, Error: true,
-			Tokens: store.Tokens{Input: 1 << 50, Output: 127, CachedRead: 128, CachedWrite: 1, Reasoning: 0},
+			Tokens: store.Tokens{Input: store.MaxSettlementTokens, Output: 127, CachedRead: 128, CachedWrite: 1, Reasoning: 0},
 			Cost:   1 << 40, Latency: 3 * time.Hour}})
 	}
 	rs := make([]store.SettleResult, len(sts))

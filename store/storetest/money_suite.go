@@ -23,6 +23,7 @@ var moneyCases = []struct {
 	{"HoldAndSettleExact", testHoldSettleExact},
 	{"SettleIsIdempotent", testSettleIdempotent},
 	{"SettleWithoutHoldChargesOnce", testSettleWithoutHold},
+	{"SettlementOverMaximaRefused", testSettlementOverMaximaRefused},
 	{"HeldSettleGuardedByHold", testHeldSettleGuardedByHold},
 	{"NoCreditsWhenEstimateExceedsAvailable", testNoCredits},
 	{"ZeroEstimateRefusedOnlyBelowZero", testZeroEstimate},
