@@ -53,7 +53,8 @@ func (s *Store) AddCredits(ctx context.Context, workspace string, tx *store.Tran
 
 // credit appends rec to the workspace's ledger and moves the balance by
 // rec.Amount, filling rec.Balance, and runs also (when set) in the same
-// transaction; then it moves the balance in memory. ErrExists when rec.ID
+// transaction; then it moves the balance in memory and reports the alerts
+// expired holds left pending (see passAlerts) with its own. ErrExists when rec.ID
 // is already in the ledger.
 func (s *Store) credit(ws *wsState, workspace string, rec *store.Transaction, also func(tx *bolt.Tx) error) (store.CreditAlerts, error) {
 	ws.mu.Lock()
@@ -79,6 +80,7 @@ func (s *Store) credit(ws *wsState, workspace string, rec *store.Transaction, al
 	}
 	ws.mu.Lock()
 	ws.money.balance += rec.Amount
+	alerts = orAlerts(alerts, ws.money.takePending(billing, rec.Balance))
 	ws.mu.Unlock()
 	return alerts, nil
 }

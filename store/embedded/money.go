@@ -36,7 +36,9 @@ import (
 // Deferring it changes no decision: settling at the estimate moves the same
 // credits from held to spent, leaving the available balance and every
 // credit cap's room as they were, and its tokens left the per-minute window
-// long before the hold expired.
+// long before the hold expired. A credit alert such a settlement crosses is
+// kept pending in memory and reported by the next Settle, AddCredits or
+// RedeemVoucher of the workspace, once (see passAlerts), as Redis does.
 
 // Defaults of Options.
 const (
@@ -79,6 +81,12 @@ type moneyState struct {
 	// nextExpiry is at or before the earliest expiry of any hold; when it
 	// has passed, expiredHolds scans the holds and moves it on.
 	nextExpiry time.Time
+	// pending are the credit alerts crossed by settlements of expired holds
+	// that no caller reported (sweeps by Credits and the other money reads,
+	// and the expired holds a SettleBatch settles first): the next Settle,
+	// AddCredits or RedeemVoucher reports them (see takePending). They are
+	// in memory only, like the holds.
+	pending store.CreditAlerts
 	// The billing period last computed (see period): [periodStart,
 	// periodEnd) under anchor.
 	anchor                 int
@@ -160,6 +168,23 @@ func crossings(b store.Billing, before, after int64) store.CreditAlerts {
 		LowBalance: b.LowBalance > 0 && before >= b.LowBalance && after < b.LowBalance,
 		AutoTopUp:  b.AutoTopUpBelow > 0 && before >= b.AutoTopUpBelow && after < b.AutoTopUpBelow,
 	}
+}
+
+// takePending returns the pending alerts whose threshold balance is still
+// below, for a caller to report, and clears them all: an alert the balance
+// has come back above is dropped, as a top-up re-arms it.
+func (m *moneyState) takePending(b store.Billing, balance int64) store.CreditAlerts {
+	p := m.pending
+	m.pending = store.CreditAlerts{}
+	return store.CreditAlerts{
+		LowBalance: p.LowBalance && b.LowBalance > 0 && balance < b.LowBalance,
+		AutoTopUp:  p.AutoTopUp && b.AutoTopUpBelow > 0 && balance < b.AutoTopUpBelow,
+	}
+}
+
+// orAlerts returns the alerts raised in a or b.
+func orAlerts(a, b store.CreditAlerts) store.CreditAlerts {
+	return store.CreditAlerts{LowBalance: a.LowBalance || b.LowBalance, AutoTopUp: a.AutoTopUp || b.AutoTopUp}
 }
 
 // newHold returns a hold to fill: a spare one, or a new one.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/tollgate-dev/tollgate/store"
 )
 
 // commit writes every group of w in one transaction shared with concurrent
@@ -32,6 +34,9 @@ func (s *Store) commit(w *settleWork) error {
 				g.ws.unclaim(p)
 			}
 		}
+		if err == nil {
+			g.ws.passAlerts(g.ps)
+		}
 		g.ws.mu.Unlock()
 	}
 	if errors.Is(err, bolt.ErrDatabaseNotOpen) {
@@ -41,6 +46,27 @@ func (s *Store) commit(w *settleWork) error {
 		return fmt.Errorf("embedded: settle in workspace %q: %w", w.groups[0].id, err)
 	}
 	return nil
+}
+
+// passAlerts keeps the alerts crossed by the expired holds among ps (slot
+// -1) pending and, when ps has a settlement of the batch, hands every
+// pending alert to the first one (see takePending): a crossing found by a
+// sweep is reported once, by the next caller that reports alerts. The
+// caller holds ws.mu.
+func (ws *wsState) passAlerts(ps []*settlement) {
+	var first *settlement
+	for _, p := range ps {
+		switch {
+		case p.slot < 0:
+			ws.money.pending = orAlerts(ws.money.pending, p.alerts)
+			p.alerts = store.CreditAlerts{}
+		case first == nil:
+			first = p
+		}
+	}
+	if first != nil {
+		first.alerts = orAlerts(first.alerts, ws.money.takePending(first.billing, first.balance))
+	}
 }
 
 // release gives up the claims of every plan of w, which will not be

@@ -53,6 +53,7 @@ var moneyCases = []struct {
 	{"TransactionsNewestFirstPaged", testTransactionsPaged},
 	{"CreditAlertsOncePerCrossingRearmedByTopUp", testCreditAlerts},
 	{"CreditAlertsExactlyOnceUnderRace", testCreditAlertsOnce},
+	{"CreditAlertsOfExpirySweepReportedOnce", testSweptAlertsReportedOnce},
 	{"UsageRowsByDimensionAndHour", testUsageRows},
 	{"RequestsNewestFirstPagedAndFiltered", testRequestsPaged},
 	{"RequestsRetention", testRequestsRetention},
