@@ -70,15 +70,22 @@ var (
 //   - Monthly token caps count settled tokens in full (Record.Tokens
 //     InputTotal + OutputTotal) whatever Limits.TokenCount says; the
 //     per-minute correction counts them as TokenCount says.
+//   - Spend is counted per member, key and key-model (credits and tokens)
+//     in every period whether or not a cap is set on it, so a cap set or
+//     raised mid-period sees what was spent earlier in that period.
+//   - A credit alert crossed by settling an expired hold outside a Settle
+//     (a sweep by Admit or a money read) is kept pending and reported once,
+//     by the next Settle, AddCredits or RedeemVoucher of the workspace,
+//     unless the balance is back above its threshold by then.
 //   - An expired hold's settlement is the request's settlement: a later
 //     Settle of it reports Settled false and charges nothing. Its audit At
 //     and usage hour are the store's clock when it is settled.
 type Money interface {
 	// Settle turns the hold of s.RequestID into spend: in one atomic step it
 	// releases the hold from the held credits and caps, subtracts s.Cost
-	// from the balance, adds it to the spend of every cap the hold counted
-	// against (so the spend of a member, a key and a key's model this
-	// period), corrects the token-per-minute counters by the difference
+	// from the balance, adds it to the spend of the member (member tokens)
+	// or the key and of the key's model in the period the request was
+	// admitted in, corrects the token-per-minute counters by the difference
 	// between the actual and the held tokens, adds the request to the
 	// hourly usage roll-up (UsageRow) and to the ledger's usage row of its
 	// member or key for that hour, and appends s.Record to the request

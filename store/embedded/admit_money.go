@@ -191,6 +191,7 @@ func (ws *wsState) hold(now time.Time, ttl time.Duration, r *limiter.Request, ts
 		counted: m.counted, mode: ws.rec.Limits.TokenCount, bucket: limiter.BucketOf(now),
 		tokenID: ts.rec.ID, memberID: ts.rec.MemberID, kind: ts.rec.Kind.String(),
 		upstream: rest[:len(r.Upstream)], model: rest[len(r.Upstream):],
+		period: ws.money.period(now, ws.rec.Billing.Anchor).Unix(),
 	}
 	for _, c := range m.tpm[:m.ntpm] {
 		c.AddN(now, m.counted)

@@ -131,8 +131,9 @@ type hold struct {
 	bucket  int64 // the per-minute bucket they were added to
 	tpm     [4]*limiter.Counter
 	ntpm    int
-	caps    [4]capKey
+	caps    [4]capKey // the caps with a limit it holds on
 	ncaps   int
+	period  int64 // start (unix seconds) of the billing period it was admitted in, whose spend it counts
 	// Attribution, for settling an expired hold.
 	tokenID, memberID, kind, upstream, model string
 	// settling is set while a Settle writes it; done, when made, is closed

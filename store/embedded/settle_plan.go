@@ -149,11 +149,35 @@ func (ws *wsState) plan(p *settlement, now time.Time, retention time.Duration, s
 	fill(&rec.Kind, h.kind)
 	fill(&rec.Upstream, h.upstream)
 	fill(&rec.Model, h.model)
-	for _, k := range h.caps[:h.ncaps] {
-		spend := st.Cost
-		if k.tokens() {
-			spend = actual
-		}
+	p.countSpend(h.kind, h.memberID, h.tokenID, h.model, h.period, actual)
+}
+
+// countSpend lists in p the period counters a settlement counts its cost
+// and its actual tokens on, in the period starting at period (unix
+// seconds): the member's credits (member tokens) or the key's, and the
+// key's credits and tokens per model. They are counted whether or not a
+// cap is set on them, so a cap set mid-period sees the period's spend (as
+// on Redis); a zero spend is left out.
+func (p *settlement) countSpend(kind, memberID, tokenID, model string, period, actual int64) {
+	if tokenID == "" {
+		return
+	}
+	cost := p.st.Cost
+	switch {
+	case kind == "member" && memberID != "":
+		p.addSpend(capKey{scope: limiter.ScopeMemberSpend, id: memberID, period: period}, cost)
+	case kind == "key":
+		p.addSpend(capKey{scope: limiter.ScopeKeySpend, id: tokenID, period: period}, cost)
+	}
+	if model != "" {
+		p.addSpend(capKey{scope: limiter.ScopeKeyModelSpend, id: tokenID, model: model, period: period}, cost)
+		p.addSpend(capKey{scope: limiter.ScopeKeyModelTokensMonth, id: tokenID, model: model, period: period}, actual)
+	}
+}
+
+// addSpend adds a spend of k to p's, unless it is zero.
+func (p *settlement) addSpend(k capKey, spend int64) {
+	if spend != 0 {
 		p.caps[p.ncaps] = capDelta{key: k, spend: spend}
 		p.ncaps++
 	}
@@ -167,8 +191,8 @@ func fill(dst *string, v string) {
 }
 
 // planUnheld attributes a settlement without a hold from its record: the
-// caps and per-minute token limits that apply to its token now, in the
-// current period. A record naming no token of the workspace charges only
+// per-minute token limits that apply to its token now, and its spend
+// counters (countSpend) in the current period. A record naming no token of the workspace charges only
 // the balance.
 func (ws *wsState) planUnheld(p *settlement, actual int64) {
 	rec := &p.st.Record
@@ -189,14 +213,7 @@ func (ws *wsState) planUnheld(p *settlement, actual int64) {
 	var d limiter.Decision
 	var m moneyCheck
 	ws.tokenLimits(p.now, &r, ts, ms, &d, true, &m) // only to list the counters
-	ws.listCaps(p.now, rec.Model, ts, ms, &m)
 	p.tpm, p.ntpm = m.tpm, m.ntpm
-	for _, c := range m.caps[:m.ncaps] {
-		spend := p.st.Cost
-		if c.key.tokens() {
-			spend = actual
-		}
-		p.caps[p.ncaps] = capDelta{key: c.key, spend: spend}
-		p.ncaps++
-	}
+	period := ws.money.period(p.now, ws.rec.Billing.Anchor).Unix()
+	p.countSpend(rec.Kind, rec.MemberID, ts.rec.ID, rec.Model, period, actual)
 }

@@ -54,6 +54,7 @@ var moneyCases = []struct {
 	{"CreditAlertsOncePerCrossingRearmedByTopUp", testCreditAlerts},
 	{"CreditAlertsExactlyOnceUnderRace", testCreditAlertsOnce},
 	{"CreditAlertsOfExpirySweepReportedOnce", testSweptAlertsReportedOnce},
+	{"CapSetMidPeriodSeesPeriodSpend", testCapSetMidPeriodSeesSpend},
 	{"UsageRowsByDimensionAndHour", testUsageRows},
 	{"RequestsNewestFirstPagedAndFiltered", testRequestsPaged},
 	{"RequestsRetention", testRequestsRetention},
