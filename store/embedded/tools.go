@@ -80,23 +80,7 @@ func (s *Store) DeleteToolPolicy(ctx context.Context, workspace, upstream, scope
 	if !exists {
 		return fmt.Errorf("embedded: tool policy %q scope %q in workspace %q: %w", upstream, scope, workspace, store.ErrNotFound)
 	}
-	if err := s.update(func(tx *bolt.Tx) error {
-		b, err := wsBucket(tx, workspace, false)
-		if err != nil {
-			return err
-		}
-		if err := b.Bucket(bucketToolPolicies).Delete([]byte(key)); err != nil {
-			return err
-		}
-		return putUpstreamRev(tx, workspace, rev)
-	}); err != nil {
-		return err
-	}
-	ws.mu.Lock()
-	delete(ws.policies, key)
-	ws.upstreamRev = rev
-	ws.mu.Unlock()
-	return nil
+	return s.deleteWithRev(ws, workspace, bucketToolPolicies, key, rev, func() { delete(ws.policies, key) })
 }
 
 // ToolPolicies returns copies of the workspace's policies on upstream (every

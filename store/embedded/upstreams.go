@@ -139,12 +139,20 @@ func (s *Store) DeleteUpstream(ctx context.Context, workspace, name string) erro
 	if !exists {
 		return fmt.Errorf("embedded: upstream %q in workspace %q: %w", name, workspace, store.ErrNotFound)
 	}
+	return s.deleteWithRev(ws, workspace, bucketUpstreams, name, rev, func() { delete(ws.upstreams, name) })
+}
+
+// deleteWithRev deletes key from the workspace's bucket and sets its
+// upstream revision to rev, on disk and then in memory, where drop forgets
+// the record (under ws.mu). The caller holds ws.write and has seen the
+// record exist.
+func (s *Store) deleteWithRev(ws *wsState, workspace string, bucket []byte, key string, rev int64, drop func()) error {
 	if err := s.update(func(tx *bolt.Tx) error {
 		b, err := wsBucket(tx, workspace, false)
 		if err != nil {
 			return err
 		}
-		if err := b.Bucket(bucketUpstreams).Delete([]byte(name)); err != nil {
+		if err := b.Bucket(bucket).Delete([]byte(key)); err != nil {
 			return err
 		}
 		return putUpstreamRev(tx, workspace, rev)
@@ -152,7 +160,7 @@ func (s *Store) DeleteUpstream(ctx context.Context, workspace, name string) erro
 		return err
 	}
 	ws.mu.Lock()
-	delete(ws.upstreams, name)
+	drop()
 	ws.upstreamRev = rev
 	ws.mu.Unlock()
 	return nil
