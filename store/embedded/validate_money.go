@@ -48,40 +48,12 @@ func validateBilling(b store.Billing) error {
 	return nil
 }
 
-// validateSettlement refuses a settlement the store cannot record (no
-// workspace, a cost or a token count out of range, see
-// store.MaxSettlementCost); the error wraps ErrInvalid and
+// validateSettlement refuses a settlement the store cannot record (see
+// store.Settlement.Validate); the error wraps ErrInvalid and
 // store.ErrInvalidSettlement.
 func validateSettlement(st *store.Settlement) error {
-	var err error
-	switch {
-	case st == nil:
-		err = invalid("settlement is nil")
-	case st.Workspace == "":
-		err = invalid("settlement of request %q has no workspace", st.RequestID)
-	case st.Cost < 0:
-		err = invalid("settlement of request %q has negative cost %d", st.RequestID, st.Cost)
-	case st.Cost > store.MaxSettlementCost:
-		err = invalid("settlement of request %q has cost %d µc: want at most %d", st.RequestID, st.Cost, store.MaxSettlementCost)
-	default:
-		err = validateTokens(st.RequestID, st.Record.Tokens)
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %w", store.ErrInvalidSettlement, err)
-	}
-	return nil
-}
-
-// validateTokens refuses a token count that is negative or above
-// store.MaxSettlementTokens.
-func validateTokens(id string, t store.Tokens) error {
-	for _, c := range [...]struct {
-		what string
-		n    int64
-	}{{"input", t.Input}, {"output", t.Output}, {"cached read", t.CachedRead}, {"cached write", t.CachedWrite}, {"reasoning", t.Reasoning}} {
-		if c.n < 0 || c.n > store.MaxSettlementTokens {
-			return invalid("settlement of request %q has %d %s tokens: want 0 to %d", id, c.n, c.what, store.MaxSettlementTokens)
-		}
+	if err := st.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
 }

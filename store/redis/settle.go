@@ -202,22 +202,11 @@ func (b *settleBatch) run(p *pipeliner) bool {
 // (so that no sum in settle.lua overflows), or a dimension that holds a
 // tab (the roll-up's field separator).
 func checkSettlement(st *store.Settlement) error {
-	if st == nil {
-		return fmt.Errorf("%w: nil settlement", store.ErrInvalidSettlement)
+	if err := st.Validate(); err != nil {
+		return err
 	}
 	if checkWorkspace(st.Workspace) != nil {
 		return fmt.Errorf("workspace %q: %w", st.Workspace, store.ErrNotFound)
-	}
-	t := st.Record.Tokens
-	if st.Cost < 0 || t.Input < 0 || t.Output < 0 || t.CachedRead < 0 || t.CachedWrite < 0 || t.Reasoning < 0 {
-		return fmt.Errorf("%w %q: negative cost %d or tokens %+v", store.ErrInvalidSettlement, st.RequestID, st.Cost, t)
-	}
-	if st.Cost > store.MaxSettlementCost || max(t.Input, t.Output, t.CachedRead, t.CachedWrite, t.Reasoning) > store.MaxSettlementTokens {
-		return fmt.Errorf("%w %q: cost %d µc or tokens %+v above the maxima (%d µc, %d tokens per category)",
-			store.ErrInvalidSettlement, st.RequestID, st.Cost, t, store.MaxSettlementCost, store.MaxSettlementTokens)
-	}
-	if len(st.RequestID) > 256 {
-		return fmt.Errorf("%w: request id of %d bytes: want at most 256", store.ErrInvalidSettlement, len(st.RequestID))
 	}
 	rec := &st.Record
 	for _, d := range [...]struct{ what, v string }{{"token id", rec.TokenID}, {"member id", rec.MemberID},
