@@ -50,17 +50,6 @@ func admitKeys(ws string, h token.Hash) (tok, wsk string) {
 	return all[:n], all[n:]
 }
 
-// Money keys of workspace ws (see doc.go).
-func creditsKey(ws string) string      { return tag(ws) + ":credits" }
-func ledgerKey(ws string) string       { return tag(ws) + ":ledger" }
-func ledgerEntries(ws string) string   { return tag(ws) + ":ledger:e" }
-func ledgerUsage(ws string) string     { return tag(ws) + ":ledger:u" }
-func usageHoursKey(ws string) string   { return tag(ws) + ":use:h" }
-func requestsKey(ws string) string     { return tag(ws) + ":req" }
-func webhooksKey(ws string) string     { return tag(ws) + ":webhooks" }
-func deliveriesKey(ws string) string   { return tag(ws) + ":dlv" }
-func deliveryEntries(ws string) string { return tag(ws) + ":dlv:e" }
-
 // Voucher keys share the tag {tg:v}, so one script may check a code and
 // redeem it on Redis Cluster. A constant tag puts every voucher on one
 // shard, which the admin path's volume allows.
