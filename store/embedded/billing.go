@@ -60,25 +60,5 @@ func (s *Store) SetBilling(ctx context.Context, workspace string, b store.Billin
 	if err := validateBilling(b); err != nil {
 		return err
 	}
-	ws, err := s.lookup(ctx, workspace)
-	if err != nil {
-		return err
-	}
-	if err := ws.lockWrite(workspace); err != nil {
-		return err
-	}
-	defer ws.write.Unlock()
-	ws.mu.Lock()
-	rec := ws.rec
-	ws.mu.Unlock()
-	rec.Billing = b
-	if err := s.update(func(tx *bolt.Tx) error {
-		return putRecord(tx, workspace, nil, string(keyWorkspace), &rec)
-	}); err != nil {
-		return err
-	}
-	ws.mu.Lock()
-	ws.rec.Billing = b
-	ws.mu.Unlock()
-	return nil
+	return s.editWorkspace(ctx, workspace, func(w *store.Workspace) { w.Billing = b })
 }

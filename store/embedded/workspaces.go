@@ -85,6 +85,12 @@ func (s *Store) SetLimits(ctx context.Context, workspace string, l store.Limits)
 	if err := validateLimits(l); err != nil {
 		return err
 	}
+	return s.editWorkspace(ctx, workspace, func(w *store.Workspace) { w.Limits = l })
+}
+
+// editWorkspace applies edit to the workspace's record, on disk and then
+// in memory, under its write lock. ErrNotFound if it does not exist.
+func (s *Store) editWorkspace(ctx context.Context, workspace string, edit func(*store.Workspace)) error {
 	ws, err := s.lookup(ctx, workspace)
 	if err != nil {
 		return err
@@ -96,7 +102,7 @@ func (s *Store) SetLimits(ctx context.Context, workspace string, l store.Limits)
 	ws.mu.Lock()
 	rec := ws.rec
 	ws.mu.Unlock()
-	rec.Limits = l
+	edit(&rec)
 	if err := s.update(func(tx *bolt.Tx) error {
 		return putRecord(tx, workspace, nil, string(keyWorkspace), &rec)
 	}); err != nil {
