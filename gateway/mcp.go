@@ -92,8 +92,9 @@ func mcpEstimate(st *state, upstream string) int64 {
 }
 
 // serveMCP serves an admitted request to the MCP upstream rt: it checks the
-// Origin, reads a POSTed body, answers the tool calls its policy denies and
-// forwards the rest (proxyMCP). It returns how long it waited for the
+// Origin, reads a POSTed body, ties it to its 2024-11-05 session if any,
+// answers the tool calls its policy denies and forwards the rest
+// (proxyMCP). Another method with a body is refused. It returns how long it waited for the
 // upstream.
 func (g *Gateway) serveMCP(ctx *fasthttp.RequestCtx, rt *route, name, rest []byte, st *state) time.Duration {
 	st.tk.format, st.tk.injected = usage.Unknown, false // no LLM usage to read
@@ -110,16 +111,49 @@ func (g *Gateway) serveMCP(ctx *fasthttp.RequestCtx, rt *route, name, rest []byt
 		return 0
 	}
 	var sess *sseSession
-	if ctx.IsPost() {
+	switch {
+	case ctx.IsPost():
 		if !g.readMCP(ctx, st, pol) {
 			return 0
 		}
-		sess = g.sessions.lookup(st.req.Workspace, ctx.Request.Header.RequestURI())
+		if sess, err = g.sessions.lookup(st.req.Workspace, name, ctx.Request.Header.RequestURI()); err == nil && sess != nil {
+			err = sess.track(st)
+		}
+		if err != nil {
+			g.refuseMCP(ctx, st, err)
+			return 0
+		}
 		if g.answerDenied(ctx, st, sess) {
 			return 0
 		}
+	case len(ctx.Request.Body()) > 0:
+		// Only a POST's body is read; another method must not carry one
+		// past the policy to the upstream.
+		g.answerRPC(ctx, st, fasthttp.StatusBadRequest, nil, codeInvalidRequest,
+			"only a POST may carry a body to an MCP upstream; this "+string(ctx.Method())+" has one")
+		return 0
 	}
 	return g.proxyMCP(ctx, rt, rest, st, pol, sess)
+}
+
+// refuseMCP answers a readable POST the gateway will not forward: one
+// naming a 2024-11-05 session it does not hold (404) or ambiguously (400),
+// or reusing the id of a request of that session still awaiting its
+// response (400). The answer is one JSON-RPC error, for the request's id
+// when it is a single message; its tool calls settle free.
+func (g *Gateway) refuseMCP(ctx *fasthttp.RequestCtx, st *state, err error) {
+	status := fasthttp.StatusBadRequest
+	if errors.Is(err, errSessionUnknown) {
+		status = fasthttp.StatusNotFound
+	}
+	var id []byte
+	if m := &st.mc; len(m.calls) == 1 {
+		id = m.calls[0].ID
+	}
+	st.mc.answer = mcp.ErrorResponse(st.mc.answer[:0], id, codeInvalidRequest, err.Error())
+	setJSON(ctx, status, st.mc.answer)
+	g.met.Deny("mcp_bad_request")
+	g.settleAnswered(st, status)
 }
 
 // readMCP reads the POSTed body of an MCP request and applies pol to its

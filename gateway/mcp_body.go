@@ -115,7 +115,7 @@ func (g *Gateway) observeMCP(b *body, out []byte) {
 	m := &b.mt
 	if m.find.looking {
 		if uri, done := m.find.scan(out); done && uri != nil {
-			m.sess = g.sessions.open(m.find.ws, uri, m.find.tracker)
+			m.sess = g.sessions.open(m.find.ws, b.rt.name, uri, m.find.tracker)
 			b.startPump()
 		}
 	}
@@ -195,14 +195,15 @@ func (g *Gateway) sendMCP(ctx *fasthttp.RequestCtx, resp *fasthttp.Response, rt 
 }
 
 // watching reports whether the answer to st must be read: for the outcomes
-// of its tool calls, or to filter a tools/list it asked for.
+// of its tool calls, or, under a policy, to filter any tools/list result it
+// holds, whatever request it answers.
 func watching(st *state, pol *mcp.Policy) bool {
 	for i := range st.mc.tools {
 		if !st.mc.tools[i].settled {
 			return true
 		}
 	}
-	return pol != nil && asksList(st)
+	return pol != nil
 }
 
 // streamMCP relays an SSE answer or GET stream: the gateway's error events

@@ -11,10 +11,10 @@ import (
 // (sendMCP). A POSTed batch goes less the messages a policy denied
 // (st.mc.fwd); a GET stream goes through the route's stream client, whose
 // connections have no idle timeout (Config.MCPStreamIdleTimeout). The
-// requests of a 2024-11-05 session (sess) are given to its tracker before
-// they go, so that their responses, which arrive on the session's GET
-// stream, are filtered and metered there. It returns how long it waited for
-// the response headers.
+// requests of a 2024-11-05 session (sess) were given to its tracker
+// (serveMCP), so that their responses, which arrive on the session's GET
+// stream, are metered there; they are taken back when the POST fails. It
+// returns how long it waited for the response headers.
 func (g *Gateway) proxyMCP(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st *state, pol *mcp.Policy, sess *sseSession) (waited time.Duration) {
 	req := fasthttp.AcquireRequest()
 	st.uri = buildRequest(req, ctx, rt, rest, st.uri)
@@ -24,9 +24,6 @@ func (g *Gateway) proxyMCP(ctx *fasthttp.RequestCtx, rt *route, rest []byte, st 
 	client := rt.client
 	if ctx.IsGet() {
 		client = rt.streams
-	}
-	if sess != nil {
-		sess.track(st)
 	}
 	resp := fasthttp.AcquireResponse()
 	sent := time.Now()

@@ -13,19 +13,20 @@ import (
 // first event, "endpoint", names the URI it must POST its messages to; the
 // POSTs are answered 202 and their responses arrive on the GET stream. The
 // gateway rewrites that URI to a path through itself (mcp.Endpoint), and
-// keeps, per open stream, a session under the rewritten URI: the POSTs to
-// it register their requests in the session's mcp.Tracker, so that the GET
-// stream filters their tools/list results and settles their tool calls.
+// keeps, per open stream, a session keyed by the session id of that URI
+// (mcp_session_key.go): the POSTs to it register their requests in the
+// session's mcp.Tracker, so that the GET stream settles their tool calls.
+// The GET stream filters every tools/list result it carries whatever
+// request it answers (mcp.Stream), so a POST the gateway cannot tie to its
+// session still gets a filtered list.
 //
-// A session lives in the replica that holds its GET stream: a POST that
-// reaches another replica is forwarded, but its tool calls are settled as
-// if no response was seen (charged their price) and a tools/list answer is
-// not filtered. Deployments of this deprecated transport with several
-// replicas need session affinity (by the URI's query).
+// A session lives in the replica that holds its GET stream: a POST naming
+// a session this replica does not hold is refused (404), as is one naming
+// a session ambiguously (400). Deployments of this deprecated transport
+// with several replicas need session affinity (by the URI's query).
 
-// sessionSet holds the open 2024-11-05 sessions, keyed by workspace and
-// gateway URI ("<workspace> /up/?sessionid=…"). It is safe for concurrent
-// use; a lookup costs nothing while no session is open.
+// sessionSet holds the open 2024-11-05 sessions, keyed by sessionKey. It
+// is safe for concurrent use; a lookup does not allocate.
 type sessionSet struct {
 	mu sync.RWMutex
 	m  map[string]*sseSession
@@ -52,24 +53,36 @@ type pendingCall struct {
 	call toolCall
 }
 
-// lookup returns the session that a POST to uri in workspace ws belongs
-// to, or nil. It does not allocate.
-func (s *sessionSet) lookup(ws string, uri []byte) *sseSession {
-	if s.n.Load() == 0 {
-		return nil
-	}
+// lookup returns the session that a POST to uri on upstream name in
+// workspace ws belongs to, or nil when uri names none. A uri whose query
+// names a session this gateway does not hold is refused (errSessionUnknown),
+// as is one naming it ambiguously (errSessionAmbiguous): the upstream would
+// answer it on a stream the gateway does not watch as that session's. It
+// does not allocate unless the session parameter is escaped.
+func (s *sessionSet) lookup(ws string, name, uri []byte) (*sseSession, error) {
 	var kb [256]byte
-	key := append(append(append(kb[:0], ws...), ' '), uri...)
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.m[string(key)]
+	key, param, err := sessionKey(kb[:0], ws, name, uri)
+	if err != nil {
+		return nil, err
+	}
+	var sess *sseSession
+	if s.n.Load() > 0 {
+		s.mu.RLock()
+		sess = s.m[string(key)]
+		s.mu.RUnlock()
+	}
+	if sess == nil && param {
+		return nil, errSessionUnknown
+	}
+	return sess, nil
 }
 
-// open registers the session of a GET stream in workspace ws whose endpoint
-// was rewritten to uri. A second stream announcing the same URI replaces
-// the first.
-func (s *sessionSet) open(ws string, uri []byte, tr *mcp.Tracker) *sseSession {
-	sess := &sseSession{key: ws + " " + string(uri), tracker: tr, pending: make(map[int]*pendingCall),
+// open registers the session of a GET stream in workspace ws on upstream
+// name whose endpoint was rewritten to uri. A second stream announcing the
+// same session replaces the first.
+func (s *sessionSet) open(ws, name string, uri []byte, tr *mcp.Tracker) *sseSession {
+	key, _, _ := sessionKey(nil, ws, []byte(name), uri) // an ambiguous endpoint: keyed by its URI, its POSTs refused
+	sess := &sseSession{key: string(key), tracker: tr, pending: make(map[int]*pendingCall),
 		wake: make(chan struct{}, 1)}
 	s.mu.Lock()
 	if s.m == nil {
@@ -105,43 +118,46 @@ func (s *sessionSet) close(g *Gateway, sess *sseSession, cause endCause, at time
 	}
 }
 
-// track registers the requests of st, about to be POSTed in the session,
-// with its tracker; the tool calls are handed to the session, which
-// settles them when their responses pass on the GET stream.
-func (sess *sseSession) track(st *state) {
+// track registers the requests of st that are to be POSTed in the
+// session (those not denied) with its tracker; the tool calls are handed
+// to the session, which settles them when their responses pass on the GET
+// stream. A request whose id is that of one still awaiting its response is
+// refused, and nothing is registered (the error wraps mcp.ErrDuplicateID).
+func (sess *sseSession) track(st *state) error {
 	m := &st.mc
-	k := 0
-	for i := range m.calls {
-		c := &m.calls[i]
-		if m.deny[i] != nil {
-			continue
-		}
-		ref := -1
-		if k < len(m.tools) && m.tools[k].ref == i {
-			t := &m.tools[k]
+	return sess.tracker.Add(m.calls, func(i int) bool { return m.deny[i] != nil }, func(i int) int {
+		k := 0
+		for k < len(m.tools) && m.tools[k].ref != i {
 			k++
-			sess.mu.Lock()
-			if sess.pending != nil {
-				ref = sess.next
-				sess.next++
-				pc := &pendingCall{tk: st.tk, call: *t}
-				pc.tk.status = 200 // the GET stream's
-				sess.pending[ref] = pc
-				t.settled, t.sessRef = true, ref
-			}
-			sess.mu.Unlock()
 		}
-		sess.tracker.Add(c, ref)
-	}
+		if k == len(m.tools) { // not metered
+			return -1
+		}
+		t := &m.tools[k]
+		sess.mu.Lock()
+		defer sess.mu.Unlock()
+		if sess.pending == nil { // the stream ended
+			return -1
+		}
+		ref := sess.next
+		sess.next++
+		pc := &pendingCall{tk: st.tk, call: *t}
+		pc.tk.status = 200 // the GET stream's
+		sess.pending[ref] = pc
+		t.settled, t.sessRef = true, ref
+		return ref
+	})
 }
 
-// untrack takes back the tool calls of st that were handed to sess (nil:
-// none) when their POST failed: no response will come, so they are settled
+// untrack takes back the requests of st that were given to sess (nil:
+// none) when their POST failed: no response will come, so their ids are
+// forgotten (the client may send them again) and their tool calls settled
 // at once as the POST ended (status in st's ticket).
 func (sess *sseSession) untrack(g *Gateway, st *state) {
 	if sess == nil {
 		return
 	}
+	sess.tracker.Forget(st.mc.calls, func(i int) bool { return st.mc.deny[i] != nil })
 	now := g.now()
 	for i := range st.mc.tools {
 		t := &st.mc.tools[i]

@@ -34,7 +34,8 @@ func benchStream(list bool) [][]byte {
 
 // BenchmarkStream measures the response path: bytes/s through Process and
 // allocations per event (0 in steady state), for a stream with nothing to
-// watch, one watching a tools/call's outcome, one holding a tools/list
+// watch, one watching a tools/call's outcome (also under a policy, which
+// holds each response until it shows no result.tools), one holding a tools/list
 // answer to filter while notifications pass, and a 2024-11-05 GET stream
 // with a Tracker.
 func BenchmarkStream(b *testing.B) {
@@ -49,6 +50,7 @@ func BenchmarkStream(b *testing.B) {
 	}{
 		{"unwatched", Pending{}, false, false},
 		{"tools_call", Pending{Calls: call}, false, false},
+		{"tools_call_policy", Pending{Calls: call, Policy: pol}, false, false}, // every response held until it shows no result.tools
 		{"tools_list", Pending{Calls: list, Policy: pol}, true, false},
 		{"get_2024_tracker", Pending{Policy: pol}, false, true},
 	} {
@@ -65,7 +67,7 @@ func BenchmarkStream(b *testing.B) {
 			runOnce := func() {
 				p := tc.pending
 				if tc.tracker {
-					tr.Add(&call[0], 1)
+					_ = tr.Add(call, noSkip, func(int) int { return 1 })
 					p.Tracker = &tr
 				}
 				s.Reset(p)

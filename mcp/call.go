@@ -71,8 +71,11 @@ func (c *Call) IsToolCall() bool { return c.Method == "tools/call" && c.Kind != 
 // (MCP requires string or integer ids; a peer that decodes ids as float64
 // would otherwise answer with another id).
 //
+// A batch whose requests repeat an id (similarID: 5, 5.0 and "5" alike) is
+// refused (ErrDuplicateID): their responses could not be told apart.
+//
 // The error wraps ErrInvalidJSON, ErrNotMessage, ErrEmptyBatch,
-// ErrBatchTooLarge, ErrDuplicateMember or ErrBadMember and names the
+// ErrBatchTooLarge, ErrDuplicateMember, ErrBadMember or ErrDuplicateID and names the
 // problem. Inspect does not allocate unless a string it returns has escapes
 // or dst must grow.
 func Inspect(body []byte, dst []Call) (calls []Call, batch bool, err error) {
@@ -124,6 +127,9 @@ func inspectBatch(body []byte, i int, dst []Call) ([]Call, error) {
 		case ']':
 			if skipWS(body, i+1) != len(body) {
 				return dst[:n0], invalid(body, nil)
+			}
+			if k := repeatedID(dst[n0:]); k >= 0 {
+				return dst[:n0], fmt.Errorf("%w: batch element %d has the id %.64s of an earlier request", ErrDuplicateID, k, dst[n0+k].ID)
 			}
 			return dst, nil
 		case ',':

@@ -27,18 +27,27 @@
 //     JSON-RPC error naming the tool and the policy (DenyCall, CodeDenied);
 //     in a batch the denied messages are cut out (SplitBatch) and their
 //     errors merged into the answer (MergeBatchResponse, ErrorEvent).
-//   - The response to a tools/list loses the tools the policy denies
-//     (FilterToolsList); only that message changes, and within it only the
-//     removed array elements (and a "cacheScope":"public" hint, which
-//     becomes "private": the list now depends on the caller).
+//   - Every response whose result has a "tools" array loses the tools the
+//     policy denies (FilterToolsList), whatever request it answers: a
+//     stream may replay or carry responses to requests the gateway never
+//     saw. Only that message changes, and within it only the removed
+//     array elements (and a "cacheScope":"public" hint, which becomes
+//     "private": the list now depends on the caller).
 //   - The 2024-11-05 endpoint event's URI becomes a path through the
 //     gateway (Endpoint.Rewrite); a URI to another host is refused.
 //
 // Everything else passes byte for byte and without delay: other messages,
 // unknown members, whitespace, every SSE field (id, event, retry, comments,
 // empty priming events) and line terminator. A Stream holds an event back
-// only while it may be a tools/list response it must filter, or the
-// endpoint event; with nothing to watch it does not even look at the bytes.
+// only while it may be a tools/list response it must filter (with a
+// policy: until the event shows a "method" or ends an object without
+// result.tools), or the endpoint event; with nothing to watch it does not
+// even look at the bytes.
+//
+// Request ids must be unique where a response is matched by them: a batch
+// whose requests repeat an id, and a 2024-11-05 request reusing the id of
+// one still pending in its session (Tracker.Add), are refused
+// (ErrDuplicateID).
 //
 // # Performance
 //

@@ -26,6 +26,12 @@ var (
 	// (a method that is not a string, an id that is not a string or an
 	// integer, a tools/call without a string params.name).
 	ErrBadMember = errors.New("mcp: bad member")
+	// ErrDuplicateID: two requests share an id: two in one batch, or one
+	// whose id is that of a request of the same 2024-11-05 session still
+	// awaiting its response (Tracker.Add). Ids that a peer could confuse
+	// count as the same: 5, 5.0 and "5". A response could not be matched to
+	// its request, so the request is refused.
+	ErrDuplicateID = errors.New("mcp: duplicate request id")
 	// ErrBadGlob: a policy pattern is malformed.
 	ErrBadGlob = errors.New("mcp: bad glob")
 	// ErrHeaderMismatch: an Mcp-Method or Mcp-Name request header disagrees

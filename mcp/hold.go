@@ -47,7 +47,7 @@ func (s *Stream) startEvent(o *output, i int) {
 	switch {
 	case s.endpointDue:
 		s.mode = modeHold
-	case s.listsDue():
+	case s.policy != nil:
 		s.mode = modeUndecided
 	default:
 		s.mode = modePass
@@ -56,11 +56,6 @@ func (s *Stream) startEvent(o *output, i int) {
 	if s.mode != modePass {
 		o.pass(i)
 	}
-}
-
-// listsDue reports whether a watched tools/list awaits its response.
-func (s *Stream) listsDue() bool {
-	return s.lists > 0 || s.policy != nil && s.tracker != nil && s.tracker.hasLists()
 }
 
 // endEvent handles the event that ends at p[end-1].
@@ -182,22 +177,20 @@ func (s *Stream) resolveBig(o *output) {
 			s.drop()
 			return
 		}
-		if !s.listsDue() {
+		if s.policy == nil {
 			s.release(o)
 			return
 		}
 		s.mode = modeUndecided
 	}
-	if s.mode == modeUndecided {
-		switch s.peek() {
-		case verdictPass:
-			s.release(o)
-			return
-		case verdictUndecided:
-			s.err = fmt.Errorf("%w: an event over %d bytes that may answer tools/list", ErrOversized, MaxEvent)
+	if s.mode == modeUndecided && s.peek() != verdictMatched {
+		if i := skipWS(s.data, 0); i < len(s.data) && s.data[i] == '[' {
+			s.err = fmt.Errorf("%w: a batch over %d bytes that may hold a tools/list response", ErrOversized, MaxEvent)
 			s.drop()
 			return
 		}
+		s.release(o) // no result.tools within MaxEvent bytes
+		return
 	}
 	s.take(s.matchID) // answered, by answerDropped
 	s.drop()

@@ -127,3 +127,43 @@ func plain(raw []byte) bool {
 }
 
 func isNumberStart(c byte) bool { return c == '-' || isDigit(c) }
+
+// similarID reports whether a peer could take two JSON-RPC ids (raw JSON)
+// for the same: sameID, or a string and a number whose decoded text is the
+// same integer ("5" and 5 or 5.0), which peers that decode ids loosely
+// confuse. Duplicates are refused by this looser rule.
+func similarID(a, b []byte) bool {
+	return sameID(a, b) || numString(a, b) || numString(b, a)
+}
+
+// numString reports whether s is a JSON string holding, without escapes,
+// an integer equal to the JSON number n.
+func numString(s, n []byte) bool {
+	if len(s) < 3 || s[0] != '"' || len(n) == 0 || !isNumberStart(n[0]) {
+		return false
+	}
+	in := s[1 : len(s)-1]
+	if !isNumberStart(in[0]) || skipNumber(in, 0) != len(in) {
+		return false
+	}
+	x, ok1 := intValue(in)
+	y, ok2 := intValue(n)
+	return ok1 && ok2 && x == y
+}
+
+// repeatedID returns the index of the first request among calls whose id
+// is similar to that of an earlier request, or -1. Batches are at most
+// MaxBatch messages, so the quadratic scan stays small.
+func repeatedID(calls []Call) int {
+	for i := range calls {
+		if calls[i].Kind != Request {
+			continue
+		}
+		for j := range i {
+			if calls[j].Kind == Request && similarID(calls[j].ID, calls[i].ID) {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -312,13 +312,18 @@ func checkTraffic(t *testing.T, name string, ex []*exchange) {
 		if err := HeaderMismatch([]byte(e.Header["Mcp-Method"]), []byte(e.Header["Mcp-Name"]), calls); err != nil {
 			t.Errorf("%02d: %v", e.N, err)
 		}
+		err = tracker.Add(calls, func(int) bool { return false }, func(i int) int {
+			ref := len(tools)
+			tools[ref] = calls[i].Tool
+			return ref
+		})
+		if err != nil {
+			t.Fatalf("%02d: %v", e.N, err)
+		}
 		for i := range calls {
 			if calls[i].Method == "tools/list" {
 				lists++
 			}
-			ref := len(tools)
-			tools[ref] = calls[i].Tool
-			tracker.Add(&calls[i], ref)
 		}
 		replay(t, e, Pending{Calls: calls, Policy: pol}, rng, func(o Observation) { seen[calls[o.Ref].Tool+"="+o.Outcome.String()]++ })
 	}

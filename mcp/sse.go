@@ -157,6 +157,6 @@ func (s *Stream) etypeIs(t string) bool {
 // resetEvent forgets the current event.
 func (s *Stream) resetEvent() {
 	s.inEvent, s.mode, s.collect, s.size, s.big, s.dataLines, s.data, s.etypeLen = false, modePass, false, 0, false, 0, s.data[:0], 0
-	s.peeking, s.peekAt, s.peekN = false, 0, 0
+	s.peeking, s.peekAt, s.peekN, s.resStart, s.resAt, s.resN, s.matchID = false, 0, 0, 0, 0, 0, s.matchID[:0]
 	s.lineLen, s.field, s.nameLen, s.space = 0, fieldName, 0, false
 }

@@ -38,19 +38,26 @@ type Observation struct {
 // GET stream) from upstream to client, incrementally, as the bytes arrive.
 // Every byte passes unchanged and at once, with these exceptions:
 //
-//   - the event whose data is the response to a watched tools/list request
-//     is held until it ends and then passes filtered (FilterToolsList);
-//     while a tools/list is pending, an event is held only until its data
-//     shows it is something else (a "method" member, or an "id" member of
-//     another request), which in practice is its first line;
+//   - with a Policy, every response whose result has a "tools" array is
+//     held until its event ends and then passes filtered (FilterToolsList),
+//     whatever request it answers: a stream may carry responses to
+//     requests the gateway never saw or cannot tie to this stream (a
+//     replayed or resumed stream, a request id used twice). Each event is
+//     held only until its data shows it is something else (a "method"
+//     member: a request or notification; or the end of an object without
+//     result.tools), and since a client dispatches an event only once it
+//     ends, holding delays nothing it could use;
 //   - with an Endpoint, the first event with data is held until it ends,
 //     and when it is an "endpoint" event its data URI is replaced by
 //     Endpoint.Rewrite's path; a URI that cannot be rewritten withholds
 //     the event and sets Err;
-//   - a held event over MaxEvent is withheld: a tools/list response is
-//     replaced by a JSON-RPC error event for its id (CodeInternal), and an
-//     event that cannot be told apart from one (its id beyond MaxEvent
-//     bytes) or an oversized endpoint event is dropped and sets Err.
+//   - a held event over MaxEvent is withheld when it may be a tools/list
+//     response: one whose result.tools began within MaxEvent bytes is
+//     replaced by a JSON-RPC error event for its id (CodeInternal), and a
+//     batch array of messages or an oversized endpoint event is dropped
+//     and sets Err. An object whose first MaxEvent bytes show no
+//     result.tools passes (a large tools/call result); no server puts
+//     megabytes before a tools/list result's tools.
 //
 // A rewritten event keeps its other lines (id, retry, comments, event) and
 // line terminators; only data lines change. The outcome of each watched
@@ -97,7 +104,10 @@ type Stream struct {
 	peeking   bool
 	peekAt    int    // where peek resumes in data: after the last whole member
 	peekN     int    // members peek has read
-	matchID   []byte // the id of the tools/list response being held
+	resStart  int    // where the "result" object peek walks starts in data; 0: none yet
+	resAt     int    // where peek resumes within it
+	resN      int    // its members peek has read
+	matchID   []byte // the id of the held response, to answer it when too large
 	hold      []byte // bytes of the held event received in earlier calls
 	held      bool
 	scratch   []byte
@@ -178,18 +188,18 @@ func (s *Stream) Process(dst, p []byte) []byte {
 // idle reports whether nothing is left to watch, so that bytes need not
 // even be framed.
 func (s *Stream) idle() bool {
-	return !s.inEvent && s.lists == 0 && s.calls == 0 && s.tracker == nil && !s.endpointDue
+	return !s.inEvent && s.policy == nil && s.calls == 0 && s.tracker == nil && !s.endpointDue
 }
 
-// Flush ends the stream at EOF and returns, appended to dst, the bytes
-// still held: an unfinished event, passed as it is unless it is a
-// tools/list response or an endpoint event, which a client would not
-// dispatch unfinished anyway and which are dropped rather than passed
-// unfiltered.
+// Flush ends the stream at EOF and returns, appended to dst, what is
+// still held of an unfinished event when it has no data yet. An unfinished
+// event with data still held (one that may be a tools/list response, or
+// the endpoint event) is dropped rather than passed unfiltered: a client
+// does not dispatch an unfinished event anyway.
 func (s *Stream) Flush(dst []byte) []byte {
 	s.observed = s.observed[:0]
-	if s.held && s.mode == modeUndecided {
-		dst = append(dst, s.hold...)
+	if s.held && s.mode == modeUndecided && s.dataLines == 0 {
+		dst = append(dst, s.hold...) // no data yet: fields such as id pass
 	}
 	s.hold, s.held, s.cr = s.hold[:0], false, false
 	s.resetEvent()

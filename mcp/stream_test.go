@@ -90,6 +90,9 @@ func TestStreamObservesToolCallOutcomes(t *testing.T) {
 	}
 }
 
+// noSkip excludes no message from Tracker.Add.
+func noSkip(int) bool { return false }
+
 func equalObs(a, b []Observation) bool {
 	for i := range a {
 		if a[i] != b[i] {
@@ -117,16 +120,47 @@ func TestStreamFiltersToolsList(t *testing.T) {
 	if want := "data: {\"jsonrpc\":\"2.0\",\"id\":1,\ndata: \"result\":{\"tools\":[\ndata: {\"name\":\"get\"}]}}\n\n"; out != want {
 		t.Errorf("multi-line data:\n got %q\nwant %q", out, want)
 	}
+}
+
+// TestStreamFiltersEveryToolsListWhateverItsID checks that with a policy
+// every response whose result has a tools array is filtered, whatever
+// request it answers: a GET stream with no request of its own (a replayed
+// or resumed stream), a POST stream answering another id, a response
+// batch, at any chunking (review 6 #1: a replayed stream leaked the list).
+func TestStreamFiltersEveryToolsListWhateverItsID(t *testing.T) {
+	pol, _ := ParsePolicy("p", nil, []string{"drop"})
 	other := strings.Replace(list, `"id":1`, `"id":2`, 1)
-	if out, _ := run(t, Pending{Calls: calls, Policy: pol}, other); out != other {
-		t.Errorf("another id was filtered: %q", out)
+	otherOut := strings.Replace(listOut, `"id":1`, `"id":2`, 1)
+	batch := "data: [{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}},{\"id\":4,\"result\":{\"tools\":[{\"name\":\"drop\"}]}}]\n\n"
+	batchOut := "data: [{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}},{\"id\":4,\"result\":{\"tools\":[]}}]\n\n"
+	late := "data: {\"id\":\"x\",\"result\":{\"_meta\":{\"a\":[1,2]},\"nextCursor\":null,\"tools\":[{\"name\":\"drop\"},{\"name\":\"get\"}]}}\n\n"
+	lateOut := "data: {\"id\":\"x\",\"result\":{\"_meta\":{\"a\":[1,2]},\"nextCursor\":null,\"tools\":[{\"name\":\"get\"}]}}\n\n"
+	calls := mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+	in := progress + other + callOK + batch + late
+	want := progress + otherOut + callOK + batchOut + lateOut
+	for _, p := range []Pending{{Policy: pol}, {Calls: calls, Policy: pol}} {
+		for _, chunks := range bySplits(in) {
+			if out, _ := run(t, p, chunks...); out != want {
+				t.Fatalf("%d chunks:\n got %q\nwant %q", len(chunks), out, want)
+			}
+		}
+	}
+	if out, _ := run(t, Pending{}, in); out != in {
+		t.Errorf("filtered without a policy: %q", out)
+	}
+	var s Stream
+	s.Reset(Pending{Policy: pol})
+	body := `{"jsonrpc":"2.0","id":9,"result":{"tools":[{"name":"drop"}]}}`
+	if got := string(s.Body(nil, []byte(body))); got != `{"jsonrpc":"2.0","id":9,"result":{"tools":[]}}` {
+		t.Errorf("JSON body for no request: %s", got)
 	}
 }
 
-// TestStreamDoesNotDelayNotifications checks that while a tools/list
-// answer is awaited, a notification leaves in the same Process call that
-// brought its first data line, not when its event ends: progress must reach
-// the client while the call runs.
+// TestStreamDoesNotDelayNotifications checks that with a policy a
+// notification leaves in the same Process call that brought its first data
+// line, not when its event ends (progress must reach the client while the
+// call runs), and that a response is held only until it shows it has no
+// result.tools.
 func TestStreamDoesNotDelayNotifications(t *testing.T) {
 	pol, _ := ParsePolicy("p", nil, []string{"drop"})
 	var s Stream
@@ -138,11 +172,14 @@ func TestStreamDoesNotDelayNotifications(t *testing.T) {
 	if got := string(s.Process(nil, []byte("1}}\n\n"))); got != "1}}\n\n" {
 		t.Fatalf("rest: %q", got)
 	}
-	idFirst := "data: {\"jsonrpc\":\"2.0\",\"id\":5,"
-	if got := string(s.Process(nil, []byte(idFirst))); got != idFirst {
-		t.Fatalf("response to another request held back: %q", got)
+	idFirst := "data: {\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"content\":[]"
+	if got := s.Process(nil, []byte(idFirst)); len(got) != 0 {
+		t.Fatalf("a response that may be a tools list passed: %q", got)
 	}
-	s.Process(nil, []byte("\"result\":{}}\n\n"))
+	if got := string(s.Process(nil, []byte("}}"))); got != idFirst+"}}" {
+		t.Fatalf("a response without result.tools held back after its end: %q", got)
+	}
+	s.Process(nil, []byte("\n\n"))
 	held := "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
 	if got := s.Process(nil, []byte(held)); len(got) != 0 {
 		t.Fatalf("the tools/list answer was not held: %q", got)
@@ -188,9 +225,13 @@ func TestStreamWithTracker(t *testing.T) {
 	s.Reset(Pending{Policy: pol, Tracker: &tr, Endpoint: Endpoint{Upstream: "http://h:1", Prefix: "/up"}})
 	var out []byte
 	out = append(out, s.Process(nil, []byte("event: endpoint\ndata: /messages?sessionId=1\n\n"))...)
-	tr.Add(&mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)[0], 100)
-	tr.Add(&mustInspect(t, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo"}}`)[0], 101)
-	tr.Add(&mustInspect(t, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)[0], 102)
+	for i, body := range []string{`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo"}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`} {
+		if err := tr.Add(mustInspect(t, body), noSkip, func(int) int { return 100 + i }); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if tr.Len() != 2 {
 		t.Fatalf("Len = %d", tr.Len())
 	}
@@ -207,9 +248,10 @@ func TestStreamWithTracker(t *testing.T) {
 }
 
 // TestStreamOversizedEvents checks the bounds: a tools/list answer over
-// MaxEvent is replaced by an error for its id; an unreadable event that
-// might be one is dropped with Err; a big tools/call result passes and is
-// observed as Unread; a big unrelated event passes.
+// MaxEvent is replaced by an error for its id, whatever request it
+// answers; a big batch (which might hold one) is dropped with Err; a big
+// tools/call result passes and is observed as Unread; a big event whose
+// first MaxEvent bytes show no result.tools passes.
 func TestStreamOversizedEvents(t *testing.T) {
 	pol, _ := ParsePolicy("p", nil, []string{"drop"})
 	calls := mustInspect(t, `[{"jsonrpc":"2.0","id":1,"method":"tools/list"},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"x"}}]`)
@@ -232,8 +274,19 @@ func TestStreamOversizedEvents(t *testing.T) {
 	unknown := "data: {\"result\":\"" + pad + "\",\"id\":1}\n\n"
 	var s Stream
 	s.Reset(Pending{Calls: calls, Policy: pol})
-	if got := s.Flush(s.Process(nil, []byte(unknown+progress))); string(got) != progress || !errors.Is(s.Err(), ErrOversized) {
-		t.Errorf("undecidable big event: %d bytes out, err %v", len(got), s.Err())
+	if got := s.Flush(s.Process(nil, []byte(unknown+progress))); string(got) != unknown+progress || s.Err() != nil {
+		t.Errorf("big event without result.tools: %d bytes out, err %v", len(got), s.Err())
+	}
+	s.Reset(Pending{Policy: pol})
+	bigBatch := "data: [{\"id\":5,\"result\":\"" + pad + "\"}]\n\n"
+	if got := s.Flush(s.Process(nil, []byte(bigBatch+progress))); string(got) != progress || !errors.Is(s.Err(), ErrOversized) {
+		t.Errorf("big batch: %d bytes out, err %v", len(got), s.Err())
+	}
+	s.Reset(Pending{Policy: pol})
+	otherList := strings.Replace(bigList, `"id":1`, `"id":"z"`, 1)
+	got := string(s.Flush(s.Process(nil, []byte(otherList[:100]+otherList[100:]))))
+	if ev, _, _ := strings.Cut(got, "\n\n"); json.Unmarshal([]byte(strings.TrimPrefix(ev, "event: message\ndata: ")), &e) != nil || string(e.ID) != `"z"` {
+		t.Errorf("big tools list for no request: %.200q", got)
 	}
 	s.Reset(Pending{Calls: calls, Policy: pol})
 	bigNote := "data: {\"jsonrpc\":\"2.0\",\"method\":\"notifications/message\",\"params\":{\"data\":\"" + pad + "\"}}\n\n"
@@ -243,12 +296,16 @@ func TestStreamOversizedEvents(t *testing.T) {
 }
 
 // TestStreamFlush checks what an unfinished last event becomes at EOF: an
-// ordinary one passes, a held tools/list answer does not pass unfiltered.
+// ordinary one passes, one held because it may be a tools/list answer does
+// not pass unfiltered.
 func TestStreamFlush(t *testing.T) {
 	pol, _ := ParsePolicy("p", nil, []string{"drop"})
 	calls := mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)
-	if out, _ := run(t, Pending{Calls: calls, Policy: pol}, progress, "data: {\"json"); out != progress+"data: {\"json" {
+	if out, _ := run(t, Pending{Calls: calls}, progress, "data: {\"json"); out != progress+"data: {\"json" {
 		t.Errorf("unfinished event: %q", out)
+	}
+	if out, _ := run(t, Pending{Calls: calls, Policy: pol}, progress, "data: {\"json"); out != progress {
+		t.Errorf("unfinished event that may be a tools list passed: %q", out)
 	}
 	if out, _ := run(t, Pending{Calls: calls, Policy: pol}, list[:60]); out != "" {
 		t.Errorf("unfinished tools/list answer passed: %q", out)

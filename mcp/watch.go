@@ -1,20 +1,26 @@
 package mcp
 
-// verdict is what peek concludes about an event held while a tools/list
-// response is awaited.
+// verdict is what peek concludes about an event held while a policy is
+// set: whether it may be a tools/list response to filter.
 type verdict uint8
 
 const (
 	verdictUndecided verdict = iota // not yet known: hold on
-	verdictPass                     // not a watched tools/list response
-	verdictMatched                  // the response to a watched tools/list (matchID)
+	verdictPass                     // not a tools/list response: a request or notification, or a response without result.tools
+	verdictMatched                  // a response whose result has a "tools" array: filter it
 )
 
 // peek reads as much of the current event's data as has arrived and says
-// whether it answers a watched tools/list: its top-level "id", or a
-// "method" (a request or notification), decides. It resumes after the last
-// whole member it read, so a long event costs one pass; a number at the
-// very end of the data may still go on, so it waits for the byte after it.
+// whether it may be a tools/list response, whatever its id: a response is
+// recognised by its content (a "tools" array in its "result"), not by the
+// request it answers, since a stream may carry responses to requests the
+// gateway never saw (a replayed stream, a resumed 2025-11-25 session, a
+// 2024-11-05 POST it could not tie to its session). A "method" member, or
+// the end of the object, shows the message is something else. peek resumes
+// after the last whole member it read, at the top level and within
+// "result", so a long event costs one pass; a number at the very end of the
+// data may still go on, so it waits for the byte after it. The "id" seen
+// is kept in matchID, to answer a response too large to filter.
 func (s *Stream) peek() verdict {
 	d := s.data
 	if !s.peeking {
@@ -39,32 +45,70 @@ func (s *Stream) peek() verdict {
 		case keyIs(m.key, "method"):
 			return verdictPass
 		case keyIs(m.key, "id"):
-			if !s.listWatched(m.val()) {
-				return verdictPass
-			}
 			s.matchID = append(s.matchID[:0], m.val()...)
+		case keyIs(m.key, "result") && d[m.valStart] == '{' && s.resultTools(d, m.valStart):
 			return verdictMatched
 		}
 	}
 	if m.end >= 0 {
 		return verdictPass
 	}
+	key, v, ok := memberHead(d, m.i, m.n)
+	switch {
+	case !ok:
+	case keyIs(key, "method"):
+		return verdictPass
+	case keyIs(key, "result") && v < len(d) && d[v] == '{' && s.resultTools(d, v):
+		return verdictMatched
+	}
 	return verdictUndecided
 }
 
-// listWatched reports whether id is that of a watched tools/list request.
-func (s *Stream) listWatched(id []byte) bool {
-	for i := range s.watches {
-		w := &s.watches[i]
-		if w.list && !w.done && sameID(s.ids[w.from:w.to], id) {
+// resultTools reports whether the result object whose '{' is d[start] has
+// a "tools" member whose value is an array, as far as d goes: a whole
+// member, or the start of one. It resumes where its last call on the same
+// object stopped.
+func (s *Stream) resultTools(d []byte, start int) bool {
+	if s.resStart != start {
+		s.resStart, s.resAt, s.resN = start, start+1, 0
+	}
+	m := members{b: d, i: s.resAt, depth: 2, n: s.resN, end: -1}
+	for m.next() {
+		s.resAt, s.resN = m.i, m.n
+		if keyIs(m.key, "tools") && d[m.valStart] == '[' {
 			return true
 		}
 	}
-	if s.policy == nil || s.tracker == nil {
+	if m.end >= 0 {
 		return false
 	}
-	t, ok := s.tracker.find(id, false)
-	return ok && t.list
+	key, v, ok := memberHead(d, m.i, m.n)
+	return ok && keyIs(key, "tools") && v < len(d) && d[v] == '['
+}
+
+// memberHead reads the start of the member of an object that follows
+// b[i], after n members: its key (raw, without quotes) and where its value
+// starts (len(b) when it has not yet), once the key and colon have arrived.
+func memberHead(b []byte, i, n int) (key []byte, val int, ok bool) {
+	i = skipWS(b, i)
+	if n > 0 {
+		if i >= len(b) || b[i] != ',' {
+			return nil, 0, false
+		}
+		i = skipWS(b, i+1)
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, 0, false
+	}
+	ke := skipString(b, i)
+	if ke < 0 {
+		return nil, 0, false
+	}
+	j := skipWS(b, ke)
+	if j >= len(b) || b[j] != ':' {
+		return nil, 0, false
+	}
+	return b[i+1 : ke-1], skipWS(b, j+1), true
 }
 
 // take finds the watched request whose id is id and stops watching it.
@@ -82,16 +126,17 @@ func (s *Stream) take(id []byte) (watch, bool) {
 		}
 	}
 	if s.tracker != nil {
-		if t, ok := s.tracker.find(id, true); ok {
-			return watch{ref: t.ref, list: t.list}, true
+		if t, ok := s.tracker.find(id, true); ok && t.kind != trackedOther {
+			return watch{ref: t.ref, list: t.kind == trackedList}, true
 		}
 	}
 	return watch{}, false
 }
 
-// apply handles the messages in data, one or a batch array: a response to
-// a watched tools/list is filtered when filter is set, the outcome of a
-// response to a watched tools/call is observed. It returns the new data, in
+// apply handles the messages in data, one or a batch array: with filter
+// set and a policy, every response whose result has a "tools" array is
+// filtered, whatever request it answers; the outcome of a response to a
+// watched tools/call is observed. It returns the new data, in
 // s.scratch, and whether it changed.
 func (s *Stream) apply(data []byte, filter bool) ([]byte, bool) {
 	if start := skipWS(data, 0); start < len(data) && data[start] == '{' {
@@ -132,14 +177,10 @@ func (s *Stream) applyOne(dst, msg []byte, start int, filter bool) ([]byte, bool
 	if o == NoResult || skipWS(msg, end) != len(msg) {
 		return msg, false
 	}
-	w, ok := s.take(id)
-	switch {
-	case !ok:
-		return msg, false
-	case !w.list:
+	if w, ok := s.take(id); ok && !w.list {
 		s.observed = append(s.observed, Observation{Ref: w.ref, Outcome: o})
-		return msg, false
-	case filter && s.policy != nil:
+	}
+	if filter && s.policy != nil {
 		return FilterToolsList(dst, msg, s.policy.Allows)
 	}
 	return msg, false
