@@ -3,6 +3,7 @@ package gateway
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/mcp"
@@ -13,22 +14,38 @@ import (
 // every tool call is one usage event with its tool, outcome and price.
 // Its strings are copies that outlive the request.
 type toolCall struct {
-	ref     int    // the message's index in the request (mcp.Call, Observation.Ref)
-	tool    string // the tool's name
-	rid     string // the settlement's request id
-	price   int64  // µc, from the price table; charged when the call ran
-	denied  bool   // a policy denied it: answered by the gateway, never forwarded
-	settled bool   // settled, or handed to a 2024-11-05 session (sessRef)
-	sessRef int    // its ref in that session; -1 when not handed
+	ref     int        // the message's index in the request (mcp.Call, Observation.Ref)
+	tool    string     // the tool's name
+	rid     string     // the settlement's request id
+	price   int64      // µc, from the price table; charged when the call ran
+	denied  bool       // a policy denied it: answered by the gateway, never forwarded
+	settled bool       // settled, or handed to a 2024-11-05 session (sessRef)
+	sessRef int        // its ref in that session; -1 when not handed
+	holds   bool       // it settles under the admission's request id, releasing its hold
+	batch   *callBatch // shared by the calls of a request with several; nil for one
+}
+
+// callBatch keeps the settlement of a request's first tool call, the one
+// under the admission's request id, until the request's other calls have
+// settled: settling that id releases the admission's hold, which must
+// cover the whole batch until its last call ends (a batch's calls settle
+// in any order, on the POST's stream or a 2024-11-05 session's). It is
+// safe for concurrent use.
+type callBatch struct {
+	mu    sync.Mutex
+	left  int              // calls not yet settled
+	held  bool             // first waits to be submitted
+	first store.Settlement // the first call's settlement, when it came before the others
 }
 
 // toolCalls applies pol to the inspected messages of st (st.mc.deny,
 // denied) and, when the request is metered, lists its tools/call requests
 // with their price and request id in st.mc.tools. The first call settles
 // under the admission's request id, which releases the admission's hold
-// (the sum of every call's price); the others under that id with "/k"
-// appended, charged without a hold. The names and ids are copied into one
-// allocation.
+// (the sum of every call's price) and so is submitted after the others
+// (callBatch); the others under that id with "/k" appended, charged without
+// a hold. The names and ids are copied into one allocation, and a request
+// with several calls allocates their callBatch.
 func (g *Gateway) toolCalls(st *state, pol *mcp.Policy) {
 	m := &st.mc
 	m.deny, m.denied = m.deny[:0], 0
@@ -69,8 +86,14 @@ func (g *Gateway) toolCalls(st *state, pol *mcp.Policy) {
 			b.Write(strconv.AppendInt(nb[:0], int64(k), 10))
 		}
 		m.tools = append(m.tools, toolCall{ref: i, price: st.tk.tbl.ToolPrice(st.tk.upstream, c.Tool),
-			denied: m.deny[i] != nil, sessRef: -1})
+			denied: m.deny[i] != nil, sessRef: -1, holds: k == 0})
 		k++
+	}
+	if n > 1 {
+		b := &callBatch{left: n}
+		for j := range m.tools {
+			m.tools[j].batch = b
+		}
 	}
 	offs = append(offs, b.Len())
 	all := b.String()
@@ -117,7 +140,30 @@ func (g *Gateway) settleCall(tk *ticket, c *toolCall, o mcp.ResultKind, cause en
 	}
 	r.Error = r.Error || tk.status >= 400
 	r.Cost = s.Cost
+	g.submitCall(c, s, at)
+}
+
+// submitCall submits s, the settlement of c at at, except that a batch's
+// first call waits for the batch's last (callBatch).
+func (g *Gateway) submitCall(c *toolCall, s *store.Settlement, at time.Time) {
+	b := c.batch
+	if b == nil {
+		g.settler.Submit(s, at)
+		return
+	}
+	b.mu.Lock()
+	b.left--
+	if c.holds && b.left > 0 {
+		b.first, b.held = *s, true
+		b.mu.Unlock()
+		return
+	}
+	last := b.left == 0 && b.held
+	b.mu.Unlock()
 	g.settler.Submit(s, at)
+	if last {
+		g.settler.Submit(&b.first, at)
+	}
 }
 
 // settleAnswered settles a request the gateway answered itself after
