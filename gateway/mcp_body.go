@@ -62,6 +62,7 @@ func (b *body) readMCP(p []byte) (int, error) {
 				m.flushed = true
 				m.out, m.off = m.s.Flush(m.outBuf[:0]), 0
 				m.keepOut()
+				b.renewDeadline()
 				continue
 			}
 			return 0, m.err
@@ -70,6 +71,7 @@ func (b *body) readMCP(p []byte) (int, error) {
 			if inj := m.sess.injected(); len(inj) > 0 {
 				m.out, m.off = mcp.ErrorEvent(m.outBuf[:0], inj), 0
 				m.keepOut()
+				b.renewDeadline() // the stream may have been idle past the last one
 				continue
 			}
 		}

@@ -71,12 +71,21 @@ func (b *body) got(n int, err error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		b.g.log.Warn("gateway: upstream body read failed", "upstream", b.rt.name, "err", err)
 	}
-	if n > 0 && b.client != nil && b.g.cfg.IdleTimeout > 0 {
-		// A client that stops reading would otherwise pin this upstream
-		// connection for good; fasthttp writes the piece right after Read.
-		_ = b.client.SetWriteDeadline(time.Now().Add(b.g.cfg.IdleTimeout))
+	if n > 0 {
+		b.renewDeadline()
 	}
 	b.tap.account(n, err)
+}
+
+// renewDeadline gives the client IdleTimeout to take the next piece of
+// the body: a client that stops reading would otherwise pin this upstream
+// connection for good; fasthttp writes the piece right after Read. Output
+// the gateway adds itself (an MCP denial injected into an idle stream)
+// renews it too, or its write would meet a deadline long past.
+func (b *body) renewDeadline() {
+	if b.client != nil && b.g.cfg.IdleTimeout > 0 {
+		_ = b.client.SetWriteDeadline(time.Now().Add(b.g.cfg.IdleTimeout))
+	}
 }
 
 // readStripped fills p with the tap's output: the upstream's bytes less
