@@ -43,6 +43,8 @@ type mopt struct {
 	backend string // "embedded" (default) or "redis"
 	cfg     gateway.Config
 	noFeed  bool // no revocation feed: only the re-check closes streams
+	// watch, when set, wraps the store's TokenWatch the gateway is given.
+	watch func(gateway.TokenWatch) gateway.TokenWatch
 }
 
 // mcpEnv is a gateway with metering over a real store, an MCP upstream
@@ -88,6 +90,9 @@ func newMCPEnv(t testing.TB, o mopt) *mcpEnv {
 		Policies: e.s, Tokens: e.s}
 	if o.noFeed {
 		deps.Tokens = noFeed{e.s}
+	}
+	if o.watch != nil {
+		deps.Tokens = o.watch(deps.Tokens)
 	}
 	e.gw = gateway.New(o.cfg, deps)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

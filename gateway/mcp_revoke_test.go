@@ -175,3 +175,49 @@ func TestRecheckNoticesClientThatLeftASilentStream(t *testing.T) {
 	got := e.toolRecords(t, 1) // cut before its result: charged, it may have run
 	checkCalls(t, e, got, []wantCall{{"slow", priceSlow, true}})
 }
+
+// stuckChecks is a TokenWatch whose token reads block until release is
+// closed, as a store that stopped answering would; entered receives a
+// value each time a read starts.
+type stuckChecks struct {
+	gateway.TokenWatch
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s stuckChecks) GetTokenByHash(ctx context.Context, ws string, h token.Hash) (*store.Token, error) {
+	select {
+	case s.entered <- struct{}{}:
+	default:
+	}
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return s.TokenWatch.GetTokenByHash(ctx, ws, h)
+}
+
+// TestRevocationIsNotDelayedByASlowRecheck: a revocation from the feed
+// closes the token's stream while a re-check is stuck reading the store:
+// the feed never waits for the re-check (review 6 #6).
+func TestRevocationIsNotDelayedByASlowRecheck(t *testing.T) {
+	stuck := stuckChecks{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	e := newMCPEnv(t, mopt{watch: func(tw gateway.TokenWatch) gateway.TokenWatch {
+		stuck.TokenWatch = tw
+		return stuck
+	}})
+	up, _ := silentUpstream(t)
+	e.addMCP(up.URL)
+	get := e.openStream(t, http.MethodGet, e.secret)
+	t.Cleanup(func() { close(stuck.release) }) // first: the upstream closes once the stream does
+	select {
+	case <-stuck.entered: // a re-check now waits on the store
+	case <-time.After(10 * time.Second):
+		t.Fatal("no re-check started")
+	}
+	must(t, e.s.RevokeToken(e.ctx, e.ws, e.tokenID))
+	if !endsWithin(get, 5*time.Second) {
+		t.Fatal("the revoked token's stream stayed open while a re-check was stuck")
+	}
+}

@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tollgate-dev/tollgate/store"
@@ -20,10 +22,12 @@ type TokenWatch interface {
 
 // watcher is the one goroutine per gateway that closes open MCP streams:
 // it reads the store's revocation feed and closes the streams each
-// revocation names at once, and every Config.StreamRecheck it runs
+// revocation names at once, and every Config.StreamRecheck it starts
 // RecheckStreams, the backstop for a revocation message lost on the way
 // (pub/sub is best effort) and the way a client that left a silent stream
-// is noticed.
+// is noticed. The re-check runs on a goroutine of its own, one at a time (a
+// tick that finds the last one running is skipped), so that a slow store
+// never delays the feed.
 type watcher struct {
 	tw     TokenWatch
 	cancel context.CancelFunc
@@ -47,6 +51,9 @@ func (g *Gateway) stopWatch() {
 // subscribed to again at the next tick.
 func (g *Gateway) watchLoop(ctx context.Context) {
 	defer close(g.watch.done)
+	var rechecks sync.WaitGroup
+	defer rechecks.Wait()
+	running := make(chan struct{}, 1) // full while a re-check runs
 	tick := time.NewTicker(g.cfg.StreamRecheck)
 	defer tick.Stop()
 	feed := g.subscribe(ctx)
@@ -66,7 +73,16 @@ func (g *Gateway) watchLoop(ctx context.Context) {
 			if feed == nil {
 				feed = g.subscribe(ctx)
 			}
-			g.RecheckStreams(ctx)
+			select {
+			case running <- struct{}{}:
+				rechecks.Add(1)
+				go func() {
+					defer rechecks.Done()
+					g.RecheckStreams(ctx)
+					<-running
+				}()
+			default: // the last re-check is still running
+			}
 		}
 	}
 }
@@ -90,10 +106,11 @@ func (g *Gateway) subscribe(ctx context.Context) <-chan store.Revocation {
 // RecheckStreams checks every open MCP stream once and closes those whose
 // client went away or whose token is no longer usable: unknown, revoked,
 // expired, or a member token whose member was removed or became a reader.
-// Each token is read once per call (GetTokenByHash, GetMember). A store
-// error keeps the stream open: the feed and the next call will tell. The
-// watcher runs it every Config.StreamRecheck; it returns how many streams
-// it closed. It is safe for concurrent use.
+// Each token is read once per call (GetTokenByHash, GetMember), at most
+// recheckParallel tokens at once. A store error keeps the stream open: the
+// feed and the next call will tell. The watcher runs it every
+// Config.StreamRecheck; it returns how many streams it closed. It is safe
+// for concurrent use.
 func (g *Gateway) RecheckStreams(ctx context.Context) int {
 	list := g.streams.snapshot()
 	closed := 0
@@ -106,23 +123,36 @@ func (g *Gateway) RecheckStreams(ctx context.Context) int {
 	if g.watch.tw == nil {
 		return closed
 	}
-	usable := make(map[token.Hash]bool)
+	byToken := make(map[token.Hash][]*openStream)
 	for _, s := range list {
-		if s.cause() != nil {
-			continue
-		}
-		ok, seen := usable[s.hash]
-		if !seen {
-			ok = g.tokenUsable(ctx, s)
-			usable[s.hash] = ok
-		}
-		if !ok {
-			s.close(errRevoked)
-			closed++
+		if s.cause() == nil {
+			byToken[s.hash] = append(byToken[s.hash], s)
 		}
 	}
-	return closed
+	var wg sync.WaitGroup
+	var revoked atomic.Int64
+	slots := make(chan struct{}, recheckParallel)
+	for _, streams := range byToken {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if g.tokenUsable(ctx, streams[0]) {
+				return
+			}
+			for _, s := range streams {
+				s.close(errRevoked)
+			}
+			revoked.Add(int64(len(streams)))
+		}()
+	}
+	wg.Wait()
+	return closed + int(revoked.Load())
 }
+
+// recheckParallel is the most tokens RecheckStreams reads at once.
+const recheckParallel = 8
 
 // tokenUsable reads the token of s and, for a member token, its member, as
 // admission would judge them.
