@@ -243,3 +243,21 @@ func TestMCPBadBodiesAreJSONRPCErrors(t *testing.T) {
 		t.Fatal("a refused body reached the upstream")
 	}
 }
+
+// TestDeniedToolInAnyMethodCaseIsDenied: a tools/call whose method is
+// written in another case is still a tool call to the policy, answered
+// with the denial and never forwarded (review 6 #10).
+func TestDeniedToolInAnyMethodCaseIsDenied(t *testing.T) {
+	e := newMCPEnv(t, mopt{})
+	up := rpcUpstream(t, false)
+	e.addMCP(up.URL)
+	e.policy(t, "", nil, []string{"delete_*"})
+	body := strings.Replace(call(7, "delete_repo"), "tools/call", "Tools/CALL", 1)
+	r := e.doMCP(t, "POST", "/up", body, "Content-Type", "application/json")
+	if b := readAll(t, r.Body); r.StatusCode != http.StatusOK || !strings.Contains(b, `"error"`) || !strings.Contains(b, "delete_repo") {
+		t.Errorf("%d %s", r.StatusCode, b)
+	}
+	if n := up.n.Load(); n != 0 {
+		t.Errorf("the denied call reached the upstream %d times", n)
+	}
+}

@@ -50,3 +50,24 @@ func TestTrackerRefusesAnIDStillPending(t *testing.T) {
 		t.Errorf("id reused after its response: %v", err)
 	}
 }
+
+// TestInspectReadsMethodsIgnoringCase checks the methods the gateway
+// reads are recognised in any case, so that an upstream dispatching them
+// ignoring case cannot run a "Tools/Call" past the policy (review 6 #10).
+func TestInspectReadsMethodsIgnoringCase(t *testing.T) {
+	for _, m := range []string{"Tools/Call", "TOOLS/CALL", "tool\u017f/call"} {
+		c := mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"`+m+`","params":{"name":"x"}}`)[0]
+		if c.Method != "tools/call" || c.Tool != "x" || !c.IsToolCall() {
+			t.Errorf("%s: %+v", m, c)
+		}
+		if err := HeaderMismatch([]byte(m), nil, []Call{c}); err != nil {
+			t.Errorf("%s: header as in the body: %v", m, err)
+		}
+	}
+	if c := mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"Tools/List"}`)[0]; c.Method != "tools/list" {
+		t.Errorf("tools/list: %q", c.Method)
+	}
+	if c := mustInspect(t, `{"jsonrpc":"2.0","id":1,"method":"Ping"}`)[0]; c.Method != "Ping" {
+		t.Errorf("another method changed: %q", c.Method)
+	}
+}

@@ -39,6 +39,7 @@ func checkAgainstJSON(t *testing.T, raw []byte, c Call) {
 		t.Fatalf("element %s: %v", raw, err)
 	}
 	method, hasMethod := refString(r.Method)
+	method = canonMethod(method) // tools/call in any case is tools/call
 	if hasMethod != (c.Kind == Request || c.Kind == Notification) || method != c.Method {
 		t.Fatalf("%s: method %q (%v), Inspect %q %v", raw, method, hasMethod, c.Method, c.Kind)
 	}

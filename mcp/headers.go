@@ -11,7 +11,8 @@ import (
 // against the body Inspect read into calls. A header that is present must
 // agree with the body, so that nothing routing or authorizing on the header
 // sees another method or tool than the gateway's policy did: Mcp-Method
-// equal to the method, Mcp-Name (after the "=?base64?…?=" decoding MCP
+// equal to the method (a method the gateway reads, such as tools/call, in
+// any case), Mcp-Name (after the "=?base64?…?=" decoding MCP
 // defines for values that are not plain ASCII) equal to Call.Name for the
 // methods that have one. Headers on a batch, or on a message without a
 // method, are a mismatch. Absent headers are not checked here: whether a
@@ -30,7 +31,7 @@ func HeaderMismatch(method, name []byte, calls []Call) error {
 	if c.Kind == Response {
 		return fmt.Errorf("%w: Mcp-Method or Mcp-Name header on a response", ErrHeaderMismatch)
 	}
-	if len(method) > 0 && string(method) != c.Method {
+	if len(method) > 0 && string(method) != c.Method && canonMethod(string(method)) != c.Method {
 		return fmt.Errorf("%w: Mcp-Method header %q, body method %q", ErrHeaderMismatch, method, c.Method)
 	}
 	if len(name) == 0 || nameField(c.Method) == "" {

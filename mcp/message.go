@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"strings"
 )
 
 // errSyntax marks a walk that stopped on malformed JSON; invalid turns it
@@ -82,7 +83,7 @@ func (c *Call) request(b []byte, method, params int, hasParams bool, depth int) 
 	if b[method] != '"' {
 		return fmt.Errorf("%w: method is %s, not a string", ErrBadMember, jsonType(b, method))
 	}
-	c.Method = str(b[method:skipString(b, method)])
+	c.Method = canonMethod(str(b[method:skipString(b, method)]))
 	c.Kind = Notification
 	if c.ID != nil {
 		if err := checkID(c.ID); err != nil {
@@ -125,6 +126,23 @@ func checkID(id []byte) error {
 		return fmt.Errorf("%w: id %s is not an integer within ±(2^53 − 1)", ErrBadMember, id)
 	}
 	return fmt.Errorf("%w: id is %s, not a string or an integer", ErrBadMember, jsonType(id, 0))
+}
+
+// canonMethods are the methods the gateway reads the params of or applies
+// policies to.
+var canonMethods = [...]string{"tools/call", "tools/list", "prompts/get", "resources/read", "resources/subscribe", "resources/unsubscribe"}
+
+// canonMethod returns m, or the method of canonMethods it equals ignoring
+// case (Unicode simple folding, as strings.EqualFold): an upstream that
+// dispatches methods ignoring case must not run "Tools/Call" past the
+// policy for tools/call.
+func canonMethod(m string) string {
+	for _, c := range canonMethods {
+		if len(m) >= len(c) && len(m) <= 3*len(c) && strings.EqualFold(m, c) {
+			return c
+		}
+	}
+	return m
 }
 
 // nameField returns the params member the method's Mcp-Name header
