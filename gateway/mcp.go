@@ -94,7 +94,8 @@ func mcpEstimate(st *state, upstream string) int64 {
 // serveMCP serves an admitted request to the MCP upstream rt: it checks the
 // Origin, reads a POSTed body, ties it to its 2024-11-05 session if any,
 // answers the tool calls its policy denies and forwards the rest
-// (proxyMCP). Another method with a body is refused. It returns how long it waited for the
+// (proxyMCP). Another method with a body is refused. An answer to an
+// allowed browser Origin carries the CORS headers (corsAnswer). It returns how long it waited for the
 // upstream.
 func (g *Gateway) serveMCP(ctx *fasthttp.RequestCtx, rt *route, name, rest []byte, st *state) time.Duration {
 	st.tk.format, st.tk.injected = usage.Unknown, false // no LLM usage to read
@@ -103,6 +104,7 @@ func (g *Gateway) serveMCP(ctx *fasthttp.RequestCtx, rt *route, name, rest []byt
 		g.settleNow(st, ctx.Response.StatusCode(), nil, endGateway)
 		return 0
 	}
+	defer corsAnswer(ctx)
 	pol, err := g.policyFor(st, name)
 	if err != nil {
 		g.log.Warn("gateway: tool policies unavailable", "err", err)

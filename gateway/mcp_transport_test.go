@@ -170,3 +170,47 @@ func TestMCPGetStreamOutlivesIdleTimeout(t *testing.T) {
 		t.Fatalf("after a silence longer than the idle timeout: %q, %v; want the next event", line, err)
 	}
 }
+
+// TestMCPPreflightAnsweredForAllowedOrigins: a browser's CORS preflight,
+// which carries no credential, is answered 204 with the Access-Control
+// headers an MCP client needs when its Origin is allowed and 403
+// otherwise, without reaching the upstream; the MCP answer itself then
+// lets that origin read it and its Mcp-Session-Id (review 6 #10).
+func TestMCPPreflightAnsweredForAllowedOrigins(t *testing.T) {
+	e := newMCPEnv(t, mopt{cfg: gateway.Config{MCPAllowedOrigins: []string{"https://app.example.com"}}})
+	up := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Mcp-Session-Id", "s1")
+		w.WriteHeader(http.StatusAccepted)
+	})
+	e.addMCP(up.URL)
+	preflight := func(origin string) *http.Response {
+		req, err := http.NewRequest(http.MethodOptions, e.url+"/up/mcp", nil)
+		must(t, err)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-session-id")
+		resp, err := client.Do(req)
+		must(t, err)
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		return resp
+	}
+	r := preflight("https://app.example.com")
+	h := r.Header
+	if r.StatusCode != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(h.Get("Access-Control-Allow-Headers"), "Mcp-Session-Id") ||
+		!strings.Contains(h.Get("Access-Control-Allow-Methods"), "POST") ||
+		!strings.Contains(h.Get("Access-Control-Expose-Headers"), "Mcp-Session-Id") {
+		t.Fatalf("allowed origin: %d %v", r.StatusCode, h)
+	}
+	if r := preflight("https://evil.example.com"); r.StatusCode != http.StatusForbidden || r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("disallowed origin: %d %v", r.StatusCode, r.Header)
+	}
+	if up.n.Load() != 0 {
+		t.Fatal("a preflight reached the upstream")
+	}
+	r = e.doMCP(t, http.MethodPost, "/up/mcp", `{"jsonrpc":"2.0","method":"notifications/initialized"}`, "Origin", "https://app.example.com")
+	if r.StatusCode != http.StatusAccepted || r.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(r.Header.Get("Access-Control-Expose-Headers"), "Mcp-Session-Id") {
+		t.Fatalf("answer to an allowed origin: %d %v", r.StatusCode, r.Header)
+	}
+}
