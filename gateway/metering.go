@@ -75,11 +75,12 @@ func (g *Gateway) meterRequest(ctx *fasthttp.RequestCtx, st *state, rest []byte)
 	tk.format = usage.FormatOf(rest)
 	body := ctx.Request.Body()
 	if st.named != "" {
-		e, ok := tk.tbl.Estimate(st.named, len(body), st.scan.maxTokens, st.scan.choices)
+		p, ok := tk.tbl.Price(st.named)
 		if !ok {
 			return failUnknownModel, st.named
 		}
-		tk.price, tk.priced = tk.tbl.Price(st.named)
+		e := tk.tbl.EstimateAt(p, len(body), st.scan.maxTokens, st.scan.choices)
+		tk.price, tk.priced = p, true
 		tk.estimate = e.Credits
 		st.req.Hold = limiter.Hold{Credits: e.Credits, Input: e.Input, Output: e.Output}
 	} else if tk.tbl != nil && len(body) > 0 && (!st.mc.inspected || st.mc.err != nil) {

@@ -33,12 +33,19 @@ const MaxChoices = 128
 // ok is false when the model is refused. On a nil Table (metering off) the
 // estimate is zero and ok is true. It does not allocate.
 func (t *Table) Estimate(model string, bodyBytes int, maxTokens, choices int64) (Estimate, bool) {
-	if t == nil {
-		return Estimate{}, true
-	}
 	p, ok := t.Price(model)
 	if !ok {
 		return Estimate{}, false
+	}
+	return t.EstimateAt(p, bodyBytes, maxTokens, choices), true
+}
+
+// EstimateAt is Estimate for a model whose price p the caller already has
+// from Price, so the request path looks the model up once. On a nil Table
+// it is zero.
+func (t *Table) EstimateAt(p ModelPrice, bodyBytes int, maxTokens, choices int64) Estimate {
+	if t == nil {
+		return Estimate{}
 	}
 	n := int64(max(bodyBytes, 0))
 	e := Estimate{Input: n / 4, Output: maxTokens}
@@ -57,5 +64,5 @@ func (t *Table) Estimate(model string, bodyBytes int, maxTokens, choices int64) 
 	s.add(e.Input, max(p.Input, p.CachedRead, p.CachedWrite))
 	s.add(e.Output, max(p.Output, p.Reasoning))
 	e.Credits = s.perMillionUp()
-	return e, true
+	return e
 }
