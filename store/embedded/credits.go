@@ -116,23 +116,9 @@ func appendTx(ws *bolt.Bucket, rec *store.Transaction) (int64, error) {
 // store.Money.Transactions), after settling its expired holds. The cursor
 // is the key of the last entry returned.
 func (s *Store) Transactions(ctx context.Context, workspace string, q store.TxQuery) ([]store.Transaction, string, error) {
-	cursor, err := decodeCursor(q.Cursor)
+	cursor, limit, err := s.openPage(ctx, workspace, q.Cursor, q.Limit, "transaction")
 	if err != nil {
 		return nil, "", err
-	}
-	if q.Limit < 0 {
-		return nil, "", invalid("transaction limit %d is negative", q.Limit)
-	}
-	ws, err := s.lookup(ctx, workspace)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := s.expireAll(ws); err != nil {
-		return nil, "", err
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = defaultPage
 	}
 	out := []store.Transaction{}
 	var next string

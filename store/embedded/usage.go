@@ -51,23 +51,9 @@ func (s *Store) UsageRows(ctx context.Context, workspace string, from, to time.T
 // filtered by q, after settling its expired holds. Records older than the
 // request retention are left out even before the sweep removes them.
 func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQuery) ([]store.RequestRecord, string, error) {
-	cursor, err := decodeCursor(q.Cursor)
+	cursor, limit, err := s.openPage(ctx, workspace, q.Cursor, q.Limit, "request")
 	if err != nil {
 		return nil, "", err
-	}
-	if q.Limit < 0 {
-		return nil, "", invalid("request limit %d is negative", q.Limit)
-	}
-	ws, err := s.lookup(ctx, workspace)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := s.expireAll(ws); err != nil {
-		return nil, "", err
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = defaultPage
 	}
 	since := s.clock().Add(-s.retention)
 	if q.Since.After(since) {
@@ -97,4 +83,29 @@ func (s *Store) Requests(ctx context.Context, workspace string, q store.RequestQ
 		return nil, "", fmt.Errorf("embedded: requests of workspace %q: %w", workspace, err)
 	}
 	return out[:min(len(out), limit)], next, nil
+}
+
+// openPage starts a page of a workspace's money records (Transactions,
+// Requests): it decodes the cursor, checks the limit (0 is defaultPage;
+// what names the list in the error) and settles the workspace's expired
+// holds first, so the page reads right.
+func (s *Store) openPage(ctx context.Context, workspace, cur string, limit int, what string) ([]byte, int, error) {
+	cursor, err := decodeCursor(cur)
+	if err != nil {
+		return nil, 0, err
+	}
+	if limit < 0 {
+		return nil, 0, invalid("%s limit %d is negative", what, limit)
+	}
+	ws, err := s.lookup(ctx, workspace)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := s.expireAll(ws); err != nil {
+		return nil, 0, err
+	}
+	if limit == 0 {
+		limit = defaultPage
+	}
+	return cursor, limit, nil
 }
